@@ -1,0 +1,144 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The one configuration schema. Every key here can be set in the config file (YAML or
+ * JSON), by a `FALAJ_*` environment variable derived from its path (`server.port` →
+ * `FALAJ_SERVER_PORT`), or by a CLI flag; flags win over the environment, which wins
+ * over the file. Keys marked `secret` are redacted by `falaj config show` and in logs.
+ */
+const Secret = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Unsafe<string>({ ...t, secret: true });
+
+const RegionLabel = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'region label' });
+
+const StorageRegion = { region: Type.String({ ...RegionLabel, default: 'local' }) };
+
+export const OidcSchema = Type.Object(
+  {
+    issuer: Type.String({ minLength: 1, description: 'issuer URL, as in the tokens iss claim' }),
+    audience: Type.String({ minLength: 1 }),
+    jwksUri: Type.Optional(Type.String({ minLength: 1 })),
+    clockSkewSeconds: Type.Integer({ minimum: 0, maximum: 600, default: 60 }),
+    groupsClaim: Type.String({ default: 'groups' }),
+    usernameClaim: Type.String({ default: 'preferred_username' }),
+    groupRoles: Type.Array(
+      Type.Object(
+        {
+          group: Type.String({ minLength: 1 }),
+          role: Type.Union([
+            Type.Literal('viewer'),
+            Type.Literal('editor'),
+            Type.Literal('deployer'),
+            Type.Literal('admin'),
+            Type.Literal('auditor'),
+          ]),
+          project: Type.String({ minLength: 1, default: '*', description: "project name, or '*' for all projects" }),
+        },
+        { additionalProperties: false },
+      ),
+      { default: [] },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({ minLength: 1, default: './.falaj' }),
+    log: Type.Object(
+      {
+        level: Type.Union(
+          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+          { default: 'info' },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    server: Type.Object(
+      {
+        host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+        bodyLimitBytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+        publicUrl: Type.Optional(Type.String()),
+        tlsCert: Type.Optional(Type.String({ minLength: 1, description: 'PEM certificate file' })),
+        tlsKey: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key file' })),
+        tlsClientCa: Type.Optional(Type.String({ minLength: 1, description: 'PEM CA file: enables mutual TLS' })),
+        shutdownGraceMs: Type.Integer({ minimum: 0, default: 10_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    metadata: Type.Object(
+      {
+        url: Type.Optional(
+          Secret(Type.String({ minLength: 1, description: 'postgres://… or a SQLite file path; default <dataDir>/metadata.db' })),
+        ),
+        poolSize: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+        ...StorageRegion,
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    blob: Type.Object(
+      {
+        url: Type.Optional(
+          Secret(
+            Type.String({
+              minLength: 1,
+              description: 's3://bucket/prefix?endpoint=…&region=…&forcePathStyle=true for S3-compatible storage, or a directory path; default <dataDir>/blobs',
+            }),
+          ),
+        ),
+        ...StorageRegion,
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    online: Type.Object(
+      {
+        url: Type.Optional(Secret(Type.String({ minLength: 1, description: 'redis://… for Redis, or a SQLite file path; default <dataDir>/online.db' }))),
+        keyPrefix: Type.String({ minLength: 1, default: 'falaj', description: 'Redis key prefix (several platforms may share one Redis)' }),
+        ...StorageRegion,
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    offline: Type.Object(
+      {
+        threads: Type.Integer({ minimum: 1, maximum: 256, default: 2, description: 'DuckDB worker threads' }),
+        memoryLimit: Type.String({ default: '2GB', description: 'DuckDB memory limit (spills to disk beyond it)' }),
+        ...StorageRegion,
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    regions: Type.Record(
+      RegionLabel,
+      Type.Object(
+        {
+          inCountry: Type.Boolean({ description: 'data centre is inside the UAE (may hold sensitive personal data)' }),
+          description: Type.Optional(Type.String()),
+        },
+        { additionalProperties: false },
+      ),
+      { default: { local: { inCountry: true, description: 'this machine' } }, additionalProperties: false },
+    ),
+    registry: Type.Object(
+      {
+        protectedAliases: Type.Array(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_-]{0,62}$' }), {
+          default: ['champion'],
+          description: 'aliases that need the deployer role (and, when the project asks, a second approver) to move',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    security: Type.Object(
+      {
+        masterKey: Type.Optional(Secret(Type.String({ minLength: 1, description: 'base64 32-byte master key' }))),
+        keyringFile: Type.Optional(Type.String({ minLength: 1, description: 'default <dataDir>/keys/keyring.json' })),
+        signingKeyFile: Type.Optional(Type.String({ minLength: 1, description: 'default <dataDir>/keys/signing-key.pem' })),
+        defaultTokenTtl: Type.Optional(Type.String({ pattern: '^[0-9]+[smhdw]$' })),
+        oidc: Type.Optional(OidcSchema),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type FalajConfig = Static<typeof ConfigSchema>;
+export type OidcConfig = Static<typeof OidcSchema>;

@@ -1,0 +1,16 @@
+export { FeatureRegistry, type RegistryOptions, type ObjectSummary } from './registry/feature-registry.service.js';
+export { registryRoutes } from './http/registry.routes.js';
+export type { Plan, PlanItem } from './registry/plan.js';
+export * from './definitions/resolved.js';
+export * from './definitions/spec.schema.js';
+export { OnlineFeatures, type OnlineFeaturesRequest, type OnlineFeaturesResponse, type FeatureStatus } from './online/online-features.service.js';
+export { onlineRoutes } from './http/online.routes.js';
+export { PushService, type PushResult, type PushTarget } from './push/push.service.js';
+export { parquetAppender } from './push/parquet-appender.js';
+export { sourceInspector } from './registry/inspect-source.js';
+export { pushRoutes } from './http/push.routes.js';
+export { Materializer, type LatestValuesSource, type MaterializeEvent } from './materialize/materializer.js';
+export { materializeRoutes } from './http/materialize.routes.js';
+export { DatasetService, type Dataset, type BuildRequest } from './datasets/dataset.service.js';
+export { datasetRoutes } from './http/datasets.routes.js';
+export { offlineLatestValues } from './offline/index.js';

@@ -1,0 +1,14 @@
+export { ModelRegistry, type ModelRegistryOptions } from './registry.service.js';
+export type { CreateVersionInput, ModelSearch, VersionSearch } from './registry-inputs.js';
+export { ModelAliases } from './aliases.service.js';
+export { AliasRules, DEFAULT_PROTECTED_ALIASES } from './aliases/alias-rules.js';
+export { classificationFromDatasets, type DatasetLookup, type FeatureDefinitionLookup } from './lineage/dataset-classification.js';
+export type { ClassificationOf, LineageInput } from './lineage/lineage.js';
+export { readOnnxSignature, type OnnxSignature, type OnnxValueSpec } from './onnx/onnx-signature.js';
+export type { ArtifactInfo, ArtifactStore, DsseEnvelope, ModelSigner } from './artifact-contracts.js';
+export * from './model-types.js';
+export type { RunLookup } from './registry.service.js';
+export { modelRoutes } from './http/models.routes.js';
+export { versionRoutes } from './http/versions.routes.js';
+export { aliasRoutes } from './http/aliases.routes.js';
+export { createModelSigner } from './signing/index.js';
