@@ -93,6 +93,13 @@ async function openPostgres(options: OpenMetadataOptions): Promise<MetadataDatab
     },
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
+  // An idle pooled connection can be cut by the server (restart, failover, an admin's
+  // pg_terminate_backend). pg then emits 'error' on the pool, and an 'error' event with no
+  // listener would crash the process; the pool has already dropped that client, so the
+  // next query simply opens a fresh connection.
+  pool.on('error', (err: Error) => {
+    process.emitWarning(`metadata database: idle connection closed: ${err.message}`, { code: 'FALAJ_METADATA_CONNECTION_LOST' });
+  });
   if (schema) {
     const client = await pool.connect();
     try {
