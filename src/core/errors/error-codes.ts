@@ -100,6 +100,21 @@ export const ERROR_CODES = {
   FALAJ_ONNX_INVALID: 'ONNX model cannot be decoded',
   FALAJ_TAG_NOT_FOUND: 'Tag not found',
 
+  // training
+  FALAJ_POOL_NOT_FOUND: 'Compute pool not found',
+  FALAJ_POOL_IN_USE: 'Compute pool has running attempts',
+  FALAJ_QUEUE_NOT_FOUND: 'Training queue not found',
+  FALAJ_JOB_NOT_FOUND: 'Training job not found',
+  FALAJ_JOB_FINISHED: 'Training job has already finished',
+  FALAJ_JOB_UNSCHEDULABLE: 'No pool and quota could ever hold this job',
+  FALAJ_ATTEMPT_NOT_FOUND: 'Job attempt not found',
+
+  // training: Kubernetes executor
+  FALAJ_KUBERNETES_NOT_CONFIGURED: 'Kubernetes executor has no kubeconfig',
+  FALAJ_KUBERNETES_POOL_INVALID: 'Kubernetes options of the compute pool are not valid',
+  FALAJ_KUBERNETES_MANIFEST_INVALID: 'Attempt cannot be rendered as a Kubernetes Job',
+  FALAJ_KUBERNETES_API_FAILED: 'Kubernetes API request failed',
+
   // client-side (CLI, SDK)
   FALAJ_NOT_LOGGED_IN: 'No credentials: run falaj login',
   FALAJ_SERVER_UNREACHABLE: 'Server cannot be reached',

@@ -1,0 +1,11 @@
+export * from './contracts.js';
+export * from './definitions/spec.schema.js';
+export * from './definitions/resolve.js';
+export * from './definitions/quantities.js';
+export { TrainingService, DEFAULT_QUEUE, defaultQueueSpec } from './jobs/training.service.js';
+export { TrainingRunner, type TrainingRunnerOptions } from './jobs/training-runner.js';
+export type { JobView, PoolView, QueueView, AttemptView, QueueFlavorView } from './jobs/training-views.js';
+export type { JobStatus } from './jobs/training.table.js';
+export { attemptDirs, logArtifactPath } from './jobs/attempt-files.js';
+export { LocalExecutor } from './executors/local/local-executor.js';
+export { detectGpus, localPoolSpec, parseNvidiaSmiList } from './executors/local/detect-local-pool.js';
