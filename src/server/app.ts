@@ -10,6 +10,7 @@ import { auditRoutes, policyRoutes, projectRoutes, registerAuth, tokenRoutes } f
 import { runArtifactRoutes, trackingRoutes } from '../tracking/index.js';
 import { aliasRoutes, modelRoutes, versionRoutes } from '../registry/index.js';
 import { mlflowRoutes } from '../mlflow/index.js';
+import { trainingRoutes } from '../training/http/training.routes.js';
 import { registerErrorHandling } from './error-handler.js';
 import { healthRoutes } from './health.routes.js';
 import { createMetrics, registerMetricsHooks } from './metrics.js';
@@ -99,6 +100,7 @@ export async function buildApp(config: FalajConfig, options: BuildAppOptions = {
   await app.register(versionRoutes, { models: services.models });
   await app.register(aliasRoutes, { aliases: services.modelAliases });
   await app.register(mlflowRoutes, { tracking: services.tracking, registry: services.models, aliases: services.modelAliases, artifacts: services.artifacts, audit: services.audit });
+  await app.register(trainingRoutes, { training: services.training.service, artifacts: services.artifacts, dataDir: config.dataDir, render: services.training.render });
   await app.ready();
 
   return {
@@ -108,6 +110,7 @@ export async function buildApp(config: FalajConfig, options: BuildAppOptions = {
     close: async () => {
       shuttingDown = true;
       await app.close();
+      await services.training.runner?.close();
       await services.onlineStore.close();
       await services.offline.close();
       await services.blobs.close();

@@ -19,7 +19,11 @@ export async function startServer(config: FalajConfig, options: BuildAppOptions 
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const scheme = config.server.tlsCert ? 'https' : 'http';
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
-  return { ...built, url: `${scheme}://${host}:${port}` };
+  const url = `${scheme}://${host}:${port}`;
+  // jobs reach the API where it listens (0.0.0.0 is not an address to connect to)
+  if (!config.training.trackingUri) built.services.training.endpoint.url = `${scheme}://${/^(0\.0\.0\.0|::)$/.test(config.server.host) ? '127.0.0.1' : host}:${port}`;
+  built.services.training.runner?.start();
+  return { ...built, url };
 }
 
 /**

@@ -8,6 +8,7 @@ import { TrackingService } from '../tracking/index.js';
 import { createArtifactStore } from '../tracking/artifacts/index.js';
 import { AliasRules, classificationFromDatasets, createModelSigner, ModelAliases, ModelRegistry, type ArtifactStore } from '../registry/index.js';
 import { createBlobStore, type BlobStore } from '../storage/blob/index.js';
+import { buildTraining, type Training } from './training-wiring.js';
 import { createOnlineStore, type OnlineStore } from '../storage/online/index.js';
 import { migrateToLatest, openMetadataDatabase, type MetadataDatabase } from '../storage/metadata/index.js';
 import {
@@ -43,6 +44,7 @@ export interface Services {
   artifacts: ArtifactStore;
   models: ModelRegistry;
   modelAliases: ModelAliases;
+  training: Training;
   /** set on first start only: the new admin token, to print once */
   bootstrapToken: string | undefined;
   migrationsApplied: string[];
@@ -121,6 +123,7 @@ export async function buildServices(config: FalajConfig, options: ServiceOptions
     const system = { principal: SYSTEM_PRINCIPAL };
     await projects.ensureDefault(system);
     const bootstrap = await tokens.bootstrapAdmin(system);
+    const training = await buildTraining(config, { db: database.db, audit, projects, tracking, artifacts, datasets, models, tokens, clock });
     return {
       database,
       signingKey,
@@ -142,6 +145,7 @@ export async function buildServices(config: FalajConfig, options: ServiceOptions
       artifacts,
       models,
       modelAliases,
+      training,
       bootstrapToken: bootstrap?.token,
       migrationsApplied,
     };

@@ -43,6 +43,7 @@ const MATRIX: Record<Permission, Role[]> = {
   'artifact:read': ['admin', 'editor', 'deployer', 'auditor'],
   'deployment:write': ['admin', 'deployer'],
   'model:promote': ['admin', 'deployer'],
+  'compute:manage': ['admin'],
 };
 
 const principal = (role: Role, project: string): Principal => ({ id: `p-${role}`, kind: 'user', name: role, via: 'token', bindings: [{ project, role }] });

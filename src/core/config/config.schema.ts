@@ -126,6 +126,21 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    training: Type.Object(
+      {
+        scheduler: Type.Boolean({ default: true, description: 'run the training scheduling loop in this process (one replica holds its lease)' }),
+        intervalMs: Type.Integer({ minimum: 50, maximum: 600_000, default: 1000, description: 'ms between scheduling passes' }),
+        localPool: Type.Boolean({ default: true, description: 'offer this machine as the `local` compute pool' }),
+        localPoolName: Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$', default: 'local' }),
+        localCpus: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'cores offered to jobs (default: all)' })),
+        localMemoryMiB: Type.Optional(Type.Integer({ minimum: 1, description: 'MiB offered to jobs (default: 80 % of the machine)' })),
+        localCostPerHour: Type.Number({ minimum: 0, default: 0 }),
+        kubeconfig: Type.Optional(Type.String({ minLength: 1, description: 'kubeconfig file: enables the Kubernetes executor' })),
+        kubeContext: Type.Optional(Type.String({ minLength: 1 })),
+        trackingUri: Type.Optional(Type.String({ minLength: 1, description: 'the URL jobs use to reach this API (default: the address it listens on)' })),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     security: Type.Object(
       {
         masterKey: Type.Optional(Secret(Type.String({ minLength: 1, description: 'base64 32-byte master key' }))),

@@ -29,6 +29,7 @@ export const PERMISSIONS = [
   'artifact:read',
   'job:read',
   'job:write',
+  'compute:manage',
   'deployment:read',
   'deployment:write',
 ] as const;

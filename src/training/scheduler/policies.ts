@@ -1,0 +1,64 @@
+import { ConfigError } from '../../core/errors/index.js';
+import type { SchedulingPolicy } from '../contracts.js';
+import { decideRound, type RoundRules } from './admission-round.js';
+
+export interface FalajPolicyOptions {
+  /**
+   * A blocked job that has waited this long (ms since submission) gets a reservation: the
+   * node expected to fit it soonest is held for it, or its queue's quota if quota is what
+   * blocks it. Default 30 minutes; `null` turns starvation protection off.
+   */
+  starvationThresholdMs?: number | null;
+  /** At most this many reservations at once, so backfilling never stops. Default 4. */
+  maxReservations?: number;
+  /** Preempt lower-priority preemptible (spot) jobs for a higher-priority job that cannot fit. Default true. */
+  preemption?: boolean;
+}
+
+export const FALAJ_POLICY_DEFAULTS = Object.freeze({ starvationThresholdMs: 30 * 60_000, maxReservations: 4, preemption: true });
+
+/**
+ * Falaj's admission policy: Kueue's BestEffortFIFO (priority, then submission time; a job
+ * that does not fit is skipped, not a wall), best-fit GPU bin-packing, preemption of
+ * lower-priority spot jobs, and a starvation bound: past `starvationThresholdMs` a blocked
+ * job holds the node closest to freeing up for it, so small jobs cannot overtake it forever.
+ *
+ * @example
+ * const policy = falajPolicy({ starvationThresholdMs: 10 * 60_000 });
+ * const { admissions, preemptions, waiting } = policy(state);
+ */
+export function falajPolicy(options: FalajPolicyOptions = {}): SchedulingPolicy {
+  const threshold = options.starvationThresholdMs === undefined ? FALAJ_POLICY_DEFAULTS.starvationThresholdMs : options.starvationThresholdMs;
+  const maxReservations = options.maxReservations ?? FALAJ_POLICY_DEFAULTS.maxReservations;
+  if (threshold !== null && !(Number.isFinite(threshold) && threshold >= 0)) {
+    throw new ConfigError('FALAJ_CONFIG_INVALID', `scheduler starvationThresholdMs must be a number of milliseconds ≥ 0 or null, got ${String(threshold)}`);
+  }
+  if (!(Number.isInteger(maxReservations) && maxReservations >= 0)) {
+    throw new ConfigError('FALAJ_CONFIG_INVALID', `scheduler maxReservations must be a whole number ≥ 0, got ${String(maxReservations)}`);
+  }
+  const rules: RoundRules = Object.freeze({
+    order: 'priority',
+    placement: 'best-fit',
+    headOfLineBlocking: false,
+    preemption: options.preemption ?? FALAJ_POLICY_DEFAULTS.preemption,
+    starvationThresholdMs: threshold,
+    maxReservations,
+  });
+  return (state) => decideRound(state, rules);
+}
+
+/**
+ * The baseline a user gets from a plain queue: strict FIFO by submission time (priority
+ * ignored), the first node that fits, and head-of-line blocking: a job that cannot start
+ * holds back every later job of its queue (Kueue's StrictFIFO with first-fit placement).
+ */
+export function fifoFirstFitPolicy(): SchedulingPolicy {
+  const rules: RoundRules = Object.freeze({ order: 'submission', placement: 'first-fit', headOfLineBlocking: true, preemption: false, starvationThresholdMs: null, maxReservations: 0 });
+  return (state) => decideRound(state, rules);
+}
+
+/** FIFO by submission with first-fit, skipping jobs that do not fit (no head-of-line blocking, so large jobs can starve). */
+export function greedyFirstFitPolicy(): SchedulingPolicy {
+  const rules: RoundRules = Object.freeze({ order: 'submission', placement: 'first-fit', headOfLineBlocking: false, preemption: false, starvationThresholdMs: null, maxReservations: 0 });
+  return (state) => decideRound(state, rules);
+}

@@ -1,0 +1,272 @@
+import { adamStep, newAdamState } from './adam.js';
+import { loadCheckpoint, saveCheckpoint, trainingFingerprint, type EpochRecord, type TrainingState } from './checkpoint.js';
+import { accuracy, logisticLoss, regressionMetrics, rocAuc, sigmoid } from './metrics.js';
+import { DenseNetwork } from './network.js';
+import { epochOrder } from './prng.js';
+import type { ResolvedTrainerSpec } from './spec.js';
+import { splitRows, type DataSplit } from './split.js';
+import { fitStandardizer, fitTargetScale, standardizeRows } from './standardizer.js';
+import { fittedModel, predict, type TabularModel } from './tabular-model.js';
+import type { TabularDataset } from './training-data.js';
+import { NO_LOG, type TrainingLog } from './training-log.js';
+
+export interface TrainOptions {
+  /** where the per-epoch checkpoint lives; without it nothing is saved or resumed */
+  checkpointDir?: string | undefined;
+  /** params and per-epoch metrics (default: dropped) */
+  log?: TrainingLog | undefined;
+  /** one progress line per epoch (default: nothing; the job entry point prints to stdout) */
+  print?: ((line: string) => void) | undefined;
+  /** stops between two batches; the last checkpoint (end of the previous epoch) stays */
+  signal?: AbortSignal | undefined;
+  /** returns after this many epochs are done and checkpointed, as if killed there (tests, demos) */
+  stopAfterEpoch?: number | undefined;
+}
+
+export interface TrainResult {
+  /** `stopped`: `stopAfterEpoch` was reached before training was over; no model */
+  status: 'completed' | 'stopped';
+  /** the best epoch's model (completed runs only) */
+  model?: TabularModel | undefined;
+  history: EpochRecord[];
+  /** 0 when no epoch improved on the first validation loss… which cannot happen: ≥ 1 once an epoch ran */
+  bestEpoch: number;
+  stopReason: 'epochs' | 'early-stopping' | null;
+  /** epochs restored from a checkpoint at start (0 for a fresh run) */
+  resumedFromEpoch: number;
+  /** validation metrics of the exported (float32) model at its best epoch (completed runs only) */
+  validation?: Record<string, number> | undefined;
+  rows: { train: number; validation: number; droppedNullLabels: number; labelled: number };
+  split: Pick<DataSplit, 'method' | 'validationFrom'>;
+}
+
+/** Rows scored per forward call when evaluating (more than a training batch: no gradients are kept). */
+const EVAL_BATCH = 4096;
+/** Training batches between two yields to the event loop, so SIGTERM and I/O are served. */
+const YIELD_EVERY = 64;
+
+/**
+ * Trains a tabular model on data already in memory: standardisation fitted on the
+ * training split, mini-batch Adam with L2, early stopping on the validation loss, the
+ * best epoch's weights kept. With `checkpointDir` it saves its whole state after every
+ * epoch and, when started again on the same spec and data, resumes from it, giving
+ * bit-identical results to a run that was never interrupted.
+ *
+ * @example
+ * const result = await trainTabularModel(data, parseTrainerSpec({ type: 'tabular', task: 'binary', label: 'y', model: 'mlp' }));
+ * predict(result.model!, rows); // Float32Array of probabilities
+ */
+export async function trainTabularModel(data: TabularDataset, spec: ResolvedTrainerSpec, options: TrainOptions = {}): Promise<TrainResult> {
+  const log = options.log ?? NO_LOG;
+  const print = options.print ?? (() => undefined);
+  const width = data.featureNames.length;
+  const split = splitRows(data, spec.validationFraction, spec.seed);
+  const standardizer = fitStandardizer(data.x, width, split.train);
+  const xs = standardizeRows(data.x, width, standardizer);
+  const target = spec.task === 'regression' ? fitTargetScale(data.y, split.train) : undefined;
+  // the network learns a standardised regression target; losses are reported in label units
+  const ys = target ? data.y.map((v) => (v - target.mean) / target.std) : data.y;
+  const lossScale = target ? target.std * target.std : 1;
+  const sizes = spec.model === 'linear' ? [width, 1] : [width, ...spec.hidden, 1];
+  const network = new DenseNetwork(sizes, Math.max(spec.batchSize, EVAL_BATCH));
+  const rows = { train: split.train.length, validation: split.validation.length, droppedNullLabels: data.droppedNullLabels, labelled: data.labelledRows };
+
+  log.logParams(paramsOf(spec, data, split, network.parameterCount));
+
+  const fingerprint = trainingFingerprint(spec, { featureNames: data.featureNames, arrays: [data.x, data.y, data.timestamps] });
+  const checkpointInfo = { featureNames: data.featureNames, standardizer: { mean: [...standardizer.mean], std: [...standardizer.std] }, target };
+  let state = freshState(network, spec.seed);
+  if (options.checkpointDir) {
+    const loaded = await loadCheckpoint(options.checkpointDir, fingerprint);
+    if (loaded.kind === 'resumable') {
+      state = loaded.state;
+      print(`resuming from the checkpoint after epoch ${state.epoch}${state.stopReason ? ' (training was already over)' : ''}`);
+    } else if (loaded.kind === 'mismatch') {
+      print(`ignoring the checkpoint in ${options.checkpointDir}: ${loaded.reason}; starting afresh`);
+    }
+  }
+  const resumedFromEpoch = state.epoch;
+
+  const shuffled = new Uint32Array(split.train.length);
+  const order = new Uint32Array(split.train.length);
+  const grads = new Float64Array(network.parameterCount);
+  const dOutput = new Float64Array(spec.batchSize);
+  while (state.stopReason === null && state.epoch < spec.epochs) {
+    const epoch = state.epoch + 1;
+    const started = performance.now();
+    epochOrder(split.train.length, spec.seed, epoch, order);
+    for (let i = 0; i < order.length; i++) shuffled[i] = split.train[order[i]!]!;
+
+    let lossSum = 0;
+    let batches = 0;
+    for (let start = 0; start < shuffled.length; start += spec.batchSize) {
+      options.signal?.throwIfAborted();
+      const count = Math.min(spec.batchSize, shuffled.length - start);
+      const out = network.forward(state.params, xs, shuffled, start, count);
+      for (let r = 0; r < count; r++) {
+        const z = out[r]!;
+        const y = ys[shuffled[start + r]!]!;
+        if (target) {
+          lossSum += (z - y) ** 2;
+          dOutput[r] = (2 * (z - y)) / count;
+        } else {
+          lossSum += logisticLoss(z, y);
+          dOutput[r] = (sigmoid(z) - y) / count;
+        }
+      }
+      network.backward(state.params, xs, shuffled, start, count, dOutput, grads);
+      adamStep(state.params, grads, state.adam, spec.learningRate, spec.l2, network.isWeight);
+      if (++batches % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+
+    const scored = score(network, state.params, xs, split.validation, target);
+    const metrics: Record<string, number> = {
+      train_loss: (lossSum / shuffled.length) * lossScale,
+      ...validationMetrics(scored, data.y, split.validation, target !== undefined),
+    };
+    const valLoss = metrics.val_loss!;
+    if (valLoss < state.bestValLoss || state.bestEpoch === 0) {
+      state.bestValLoss = valLoss;
+      state.bestEpoch = epoch;
+      state.bestParams.set(state.params);
+      state.badEpochs = 0;
+    } else {
+      state.badEpochs++;
+    }
+    state.epoch = epoch;
+    state.history.push({ epoch, metrics });
+    if (state.badEpochs >= spec.patience) state.stopReason = 'early-stopping';
+    else if (epoch >= spec.epochs) state.stopReason = 'epochs';
+
+    // tracking first, then the checkpoint: a kill in between repeats this epoch's (identical) points
+    log.logMetrics(metrics, epoch);
+    await log.flush();
+    if (options.checkpointDir) await saveCheckpoint(options.checkpointDir, fingerprint, state, checkpointInfo);
+    print(progressLine(epoch, spec.epochs, metrics, state, performance.now() - started));
+    if (options.stopAfterEpoch !== undefined && epoch >= options.stopAfterEpoch && state.stopReason === null) {
+      return { status: 'stopped', history: state.history, bestEpoch: state.bestEpoch, stopReason: null, resumedFromEpoch, rows, split: splitInfo(split) };
+    }
+  }
+
+  const model = fittedModel(network, state.bestParams, { task: spec.task, label: spec.label, featureNames: data.featureNames, standardizer, target });
+  const validation = exportedModelMetrics(model, data, split.validation);
+  log.logMetrics({ best_epoch: state.bestEpoch, ...Object.fromEntries(Object.entries(validation).map(([k, v]) => [`best_${k}`, v])) }, state.bestEpoch);
+  await log.flush();
+  print(`done: ${state.stopReason === 'early-stopping' ? 'early stopping' : 'all epochs run'}, best epoch ${state.bestEpoch} (${formatMetrics(validation)})`);
+  return { status: 'completed', model, history: state.history, bestEpoch: state.bestEpoch, stopReason: state.stopReason, resumedFromEpoch, validation, rows, split: splitInfo(split) };
+}
+
+function freshState(network: DenseNetwork, seed: number): TrainingState {
+  const params = network.initialParameters(seed);
+  return {
+    epoch: 0,
+    params,
+    adam: newAdamState(network.parameterCount),
+    bestEpoch: 0,
+    bestValLoss: Number.POSITIVE_INFINITY,
+    bestParams: Float64Array.from(params),
+    badEpochs: 0,
+    stopReason: null,
+    history: [],
+  };
+}
+
+/** Network outputs for the given rows: logits (binary) or predictions in label units (regression). */
+function score(network: DenseNetwork, params: Float64Array, xs: Float32Array, rows: Uint32Array, target: { mean: number; std: number } | undefined): Float64Array {
+  const out = new Float64Array(rows.length);
+  for (let start = 0; start < rows.length; start += EVAL_BATCH) {
+    const count = Math.min(EVAL_BATCH, rows.length - start);
+    const batch = network.forward(params, xs, rows, start, count);
+    for (let r = 0; r < count; r++) out[start + r] = target ? batch[r]! * target.std + target.mean : batch[r]!;
+  }
+  return out;
+}
+
+function validationMetrics(scored: Float64Array, y: Float64Array, rows: Uint32Array, regression: boolean): Record<string, number> {
+  const labels = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) labels[i] = y[rows[i]!]!;
+  if (regression) {
+    const m = regressionMetrics(scored, labels);
+    return { val_loss: m.mse, val_rmse: m.rmse, val_mae: m.mae, val_r2: m.r2 };
+  }
+  let loss = 0;
+  const probabilities = new Float64Array(scored.length);
+  for (let i = 0; i < scored.length; i++) {
+    loss += logisticLoss(scored[i]!, labels[i]!);
+    probabilities[i] = sigmoid(scored[i]!);
+  }
+  loss /= scored.length;
+  // the AUC ranks logits: the same order as probabilities, without ties made by rounding
+  return { val_loss: loss, val_logloss: loss, val_auc: rocAuc(scored, labels), val_accuracy: accuracy(probabilities, labels) };
+}
+
+/** The metrics of the model as exported (float32), on the validation rows. */
+function exportedModelMetrics(model: TabularModel, data: TabularDataset, rows: Uint32Array): Record<string, number> {
+  const width = data.featureNames.length;
+  const x = new Float64Array(rows.length * width);
+  const labels = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    x.set(data.x.subarray(rows[i]! * width, (rows[i]! + 1) * width), i * width);
+    labels[i] = data.y[rows[i]!]!;
+  }
+  const predictions = predict(model, x);
+  if (model.task === 'regression') {
+    const m = regressionMetrics(predictions, labels);
+    return { val_rmse: m.rmse, val_mae: m.mae, val_r2: m.r2 };
+  }
+  let loss = 0;
+  for (let i = 0; i < predictions.length; i++) {
+    const p = Math.min(1 - 1e-7, Math.max(1e-7, predictions[i]!));
+    loss -= labels[i] === 1 ? Math.log(p) : Math.log(1 - p);
+  }
+  return { val_auc: rocAuc(predictions, labels), val_logloss: loss / predictions.length, val_accuracy: accuracy(predictions, labels) };
+}
+
+function paramsOf(spec: ResolvedTrainerSpec, data: TabularDataset, split: DataSplit, parameterCount: number): Record<string, string | number | boolean> {
+  const params: Record<string, string | number | boolean> = {
+    type: spec.type,
+    task: spec.task,
+    label: spec.label,
+    model: spec.model,
+    hidden: spec.model === 'mlp' ? spec.hidden.join(',') : 'none',
+    epochs: spec.epochs,
+    batchSize: spec.batchSize,
+    learningRate: spec.learningRate,
+    l2: spec.l2,
+    patience: spec.patience,
+    validationFraction: spec.validationFraction,
+    seed: spec.seed,
+    maxRows: spec.maxRows ?? 'none',
+    // tracking params are at most 6,000 characters; the ONNX metadata has the full list
+    features: truncate(data.featureNames.join(','), 6_000),
+    exclude: truncate(spec.exclude.join(',') || 'none', 6_000),
+    feature_count: data.featureNames.length,
+    parameter_count: parameterCount,
+    rows_labelled: data.labelledRows,
+    rows_train: split.train.length,
+    rows_validation: split.validation.length,
+    rows_dropped_null_label: data.droppedNullLabels,
+    split_method: split.method,
+  };
+  if (split.validationFrom !== undefined && Number.isFinite(split.validationFrom)) params.validation_from = new Date(split.validationFrom).toISOString();
+  return params;
+}
+
+function truncate(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+}
+
+function splitInfo(split: DataSplit): Pick<DataSplit, 'method' | 'validationFrom'> {
+  return { method: split.method, validationFrom: split.validationFrom };
+}
+
+function progressLine(epoch: number, epochs: number, metrics: Record<string, number>, state: TrainingState, ms: number): string {
+  const tail = state.stopReason === 'early-stopping' ? ', stopping early' : '';
+  return `epoch ${epoch}/${epochs} ${formatMetrics(metrics)} best=${state.bestEpoch}${tail} (${(ms / 1000).toFixed(1)}s)`;
+}
+
+function formatMetrics(metrics: Record<string, number>): string {
+  return Object.entries(metrics)
+    .map(([k, v]) => `${k}=${Number.isFinite(v) ? Number(v.toPrecision(5)) : v}`)
+    .join(' ');
+}
