@@ -15,6 +15,10 @@ import { registerProjects } from './commands/projects.js';
 import { registerTokens } from './commands/tokens.js';
 import { registerUp } from './commands/up.js';
 import { registerWhoami } from './commands/whoami.js';
+import { registerJobs } from './commands/jobs.js';
+import { registerPoolsQueues } from './commands/pools-queues.js';
+import { registerTrain } from './commands/train.js';
+import { registerTrainer } from './commands/trainer.js';
 
 export function buildProgram(): Command {
   const program = new Command('falaj')
@@ -30,6 +34,10 @@ export function buildProgram(): Command {
   for (const register of [registerUp, registerLogin, registerWhoami, registerProjects, registerTokens, registerAudit, registerConfig, registerPlanApply, registerMaterialize, registerDatasets, registerModels]) register(program);
   registerFeaturesGet(registerFeatures(program));
   registerRuns(program);
+  registerJobs(program);
+  registerPoolsQueues(program);
+  registerTrain(program);
+  registerTrainer(program);
   return program;
 }
 

@@ -1,6 +1,7 @@
 import { problemError, Transport, type TransportOptions } from './transport.js';
 import { trackingClient, type TrackingClient } from './tracking-client.js';
 import { modelsClient, type ModelsClient } from '../registry/sdk/models-client.js';
+import { trainingClient, type TrainingClient } from '../training/sdk/training-client.js';
 import type {
   AuditEvent,
   AuditVerification,
@@ -42,6 +43,7 @@ export class FalajClient {
     this.transport = new Transport(options);
     this.tracking = trackingClient(this.transport);
     this.models = modelsClient(this.transport);
+    this.training = trainingClient(this.transport);
   }
 
   health = () => this.transport.json<{ status: string }>('GET', '/healthz');
@@ -131,6 +133,7 @@ export class FalajClient {
 
   /** Registered models, versions (signed), aliases and approvals: see registry/sdk/models-client.ts. */
   readonly models: ModelsClient;
+  readonly training: TrainingClient;
 
   close(): void {
     this.transport.close();

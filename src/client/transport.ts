@@ -148,6 +148,13 @@ export class Transport {
     return res.headers;
   }
 
+  /** Streams a GET answer's body to `onChunk` as it arrives (followed logs). */
+  async stream(path: string, onChunk: (chunk: Buffer) => void): Promise<void> {
+    const res = await this.exchange('GET', path, { accept: 'text/plain, application/problem+json' }, (req) => req.end());
+    if ((res.statusCode ?? 0) >= 400) throw problemError(res.statusCode ?? 0, await readAll(res));
+    for await (const chunk of res as AsyncIterable<Buffer>) onChunk(chunk);
+  }
+
   private exchange(method: string, path: string, headers: Record<string, string>, send: (req: http.ClientRequest) => void): Promise<http.IncomingMessage> {
     const url = new URL(path, this.base);
     const module = url.protocol === 'https:' ? https : http;
