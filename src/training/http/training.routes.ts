@@ -144,14 +144,19 @@ export const trainingRoutes: FastifyPluginAsyncTypebox<TrainingRouteOptions> = a
     const attempt = request.query.attempt ?? job.attempts;
     if (attempt < 1 || attempt > job.attempts) throw new NotFoundError('FALAJ_ATTEMPT_NOT_FOUND', `job ${id} has ${job.attempts} attempt(s)${job.attempts === 0 ? ': it has not started yet' : ''}`);
     const file = attemptDirs(dataDir, id, attempt).logFile;
-    const local = await stat(file).catch(() => undefined);
+    const ended = async () => (await training.getJob(project, id)).attemptList?.find((a) => a.attempt === attempt)?.state === 'ended';
+    let local = await stat(file).catch(() => undefined);
+    // an attempt still starting has no log file yet: when following, wait for it
+    while (!local && request.query.follow && !(await ended())) {
+      await new Promise((r) => setTimeout(r, 100));
+      local = await stat(file).catch(() => undefined);
+    }
     reply.type('text/plain; charset=utf-8');
     if (!local) {
       const stored = await artifacts.open(contextOf(request), project, job.runId, logArtifactPath(attempt)).catch(() => undefined);
       if (!stored) return '';
       return reply.send(stored.stream as unknown as string);
     }
-    const ended = async () => (await training.getJob(project, id)).attemptList?.find((a) => a.attempt === attempt)?.state === 'ended';
     if (!request.query.follow || (await ended())) return reply.send(createReadStream(file) as unknown as string);
     return reply.send(Readable.from(follow(file, ended, request.raw)) as unknown as string);
   });
