@@ -21,6 +21,7 @@ export interface ObservedMeta {
   name?: string | undefined;
   namespace?: string | undefined;
   uid?: string | undefined;
+  labels?: Record<string, string> | undefined;
   creationTimestamp?: string | Date | undefined;
   deletionTimestamp?: string | Date | undefined;
 }
@@ -90,6 +91,8 @@ const HOPELESS_WAITING_REASONS = new Set(['InvalidImageName', 'ErrImageNeverPull
  * | not finished, `Suspended` (Kueue holding it), or no pod running | pending |
  * | not finished, a pod running (or `status.ready` > 0)             | running |
  */
+export function mapJobStatus(job: null): AttemptOutcome;
+export function mapJobStatus(job: ObservedJob | null, pods?: readonly ObservedPod[]): AttemptState;
 export function mapJobStatus(job: ObservedJob | null, pods?: readonly ObservedPod[]): AttemptState {
   if (!job) return { kind: 'lost', message: 'the Job no longer exists: it was deleted outside Falaj (or with its namespace)' };
   const name = job.metadata?.name ?? 'the Job';

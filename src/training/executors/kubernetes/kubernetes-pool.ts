@@ -19,7 +19,8 @@ const QualifiedName = Type.String({
   maxLength: 317,
 });
 const LabelValue = Type.String({ pattern: '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$', maxLength: 63 });
-const Labels = () => Type.Record(QualifiedName, LabelValue, { default: {} });
+// additionalProperties: false, or TypeBox's record lets a key that misses the pattern through
+const Labels = () => Type.Record(QualifiedName, LabelValue, { additionalProperties: false, default: {} });
 
 export const TolerationSchema = Type.Object(
   {
@@ -63,8 +64,13 @@ export const KubernetesPoolSchema = Type.Object(
     gpuResourceName: Type.String({ ...QualifiedName, default: 'nvidia.com/gpu' }),
     /** how long a finished Job (and its pods, for their logs) is kept before Kubernetes deletes it */
     ttlSecondsAfterFinished: Type.Integer({ minimum: 0, maximum: 31_536_000, default: 3600 }),
-    /** `job-timeout`: `activeDeadlineSeconds` from the job's timeout; `none`: the platform's own timer only */
+    /**
+     * `job-timeout`: `activeDeadlineSeconds` = the job's timeout + `activeDeadlineSlackSeconds`,
+     * a backstop that holds while the platform is down; `none`: the platform's own timer only.
+     */
     activeDeadline: Type.Union([Type.Literal('job-timeout'), Type.Literal('none')], { default: 'job-timeout' }),
+    /** lets the platform's timer (which saves the log before stopping) act before Kubernetes' deadline */
+    activeDeadlineSlackSeconds: Type.Integer({ minimum: 0, maximum: 86_400, default: 60 }),
     /**
      * What a disruption (spot reclaim, eviction, preemption, node shutdown) does to the attempt:
      * `replace-pod`: Kubernetes starts a new pod in the same Job, which resumes from the
@@ -81,7 +87,7 @@ export const KubernetesPoolSchema = Type.Object(
     /** a Kueue LocalQueue: when set, Kueue also gates the Job's start (see the docs) */
     kueueQueueName: Type.Optional(DnsSubdomain),
     podLabels: Labels(),
-    podAnnotations: Type.Record(QualifiedName, Type.String(), { default: {} }),
+    podAnnotations: Type.Record(QualifiedName, Type.String(), { additionalProperties: false, default: {} }),
   },
   { additionalProperties: false },
 );

@@ -118,7 +118,7 @@ export function renderJobManifest(launch: AttemptLaunch, options: KubernetesPool
     volumes,
   };
 
-  const timeoutSeconds = options.activeDeadline === 'job-timeout' && launch.timeoutMs > 0 ? Math.ceil(launch.timeoutMs / 1000) : 0;
+  const deadlineSeconds = options.activeDeadline === 'job-timeout' && launch.timeoutMs > 0 ? Math.ceil(launch.timeoutMs / 1000) + options.activeDeadlineSlackSeconds : 0;
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -137,7 +137,7 @@ export function renderJobManifest(launch: AttemptLaunch, options: KubernetesPool
       backoffLimit: 0,
       completions: 1,
       parallelism: 1,
-      ...(timeoutSeconds > 0 ? { activeDeadlineSeconds: timeoutSeconds } : {}),
+      ...(deadlineSeconds > 0 ? { activeDeadlineSeconds: deadlineSeconds } : {}),
       ttlSecondsAfterFinished: options.ttlSecondsAfterFinished,
       // never two pods of one attempt at once (they would write the same checkpoints)
       podReplacementPolicy: 'Failed',
