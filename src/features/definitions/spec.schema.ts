@@ -66,7 +66,7 @@ const EntityRef = Type.Union([
     {
       name: Name,
       /** join key → source column, when the source names it differently */
-      columns: Type.Optional(Type.Record(Name, Column)),
+      columns: Type.Optional(Type.Record(Name, Column, { additionalProperties: false })),
     },
     { additionalProperties: false },
   ),

@@ -13,7 +13,7 @@ const Cpu = Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 100_000 }), 
 const Memory = Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|K|M|G|T)?$' })]);
 const Gpus = Type.Integer({ minimum: 0, maximum: 64 });
 const GpuModel = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,40}$', description: 'e.g. A100, T4, H100' });
-const Tags = Type.Record(Type.String(), Type.String());
+const Tags = Type.Record(Type.String({ maxLength: 250 }), Type.String({ maxLength: 5000 }));
 
 export const ResourceAmount = Type.Object(
   { cpu: Type.Optional(Cpu), memory: Type.Optional(Memory), gpus: Type.Optional(Gpus) },
@@ -70,7 +70,9 @@ export const QueueSpec = Type.Object(
       { minItems: 1, maxItems: 32 },
     ),
     /** named priorities a job may use instead of a number */
-    priorityClasses: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]{0,30}$' }), Type.Integer({ minimum: -1_000_000, maximum: 1_000_000 }))),
+    priorityClasses: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]{0,30}$' }), Type.Integer({ minimum: -1_000_000, maximum: 1_000_000 }), { additionalProperties: false }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -90,7 +92,8 @@ export const TrainingJobSpec = Type.Object(
     image: Type.Optional(Type.String({ maxLength: 500 })),
     /** working directory of a local job (default: the attempt's directory) */
     workingDir: Type.Optional(Type.String({ maxLength: 4096 })),
-    env: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String({ maxLength: 32_768 }))),
+    // additionalProperties: false, or TypeBox lets through keys that miss the pattern
+    env: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String({ maxLength: 32_768 }), { additionalProperties: false })),
     resources: Type.Optional(
       Type.Object(
         {

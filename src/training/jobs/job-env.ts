@@ -12,6 +12,8 @@ export interface JobEnvInput {
   token: string;
   dirs: Pick<AttemptDirs, 'checkpointDir' | 'outputDir'>;
   trainingData: string | null;
+  /** the training set's id: jobs that cannot read the platform's disk download it (`GET …/datasets/{id}/data`) */
+  datasetId?: string | null | undefined;
   admission: Admission;
   executor: ExecutorKind;
 }
@@ -46,6 +48,7 @@ export function jobEnvironment(input: JobEnvInput): Record<string, string> {
     MLFLOW_EXPERIMENT_NAME: spec.experiment ?? spec.name,
   });
   if (input.trainingData) env.FALAJ_TRAINING_DATA = input.trainingData;
+  if (input.datasetId) env.FALAJ_DATASET_ID = input.datasetId;
   if (spec.trainer) env.FALAJ_TRAINER_SPEC = JSON.stringify(spec.trainer);
   if (spec.workingDir) env.FALAJ_WORKING_DIR = spec.workingDir;
   // Locally the GPUs it was given, and none for a CPU job; on Kubernetes the device plugin does this.

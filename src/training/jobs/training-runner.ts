@@ -341,8 +341,15 @@ export class TrainingRunner {
     const expiresInMs = (req.timeoutMs > 0 ? req.timeoutMs : 7 * 86_400_000) + 3_600_000;
     const { token, info } = await this.o.tokens.create(this.ctx, { project: job.project, role: 'editor', name: `job-${job.id}-attempt-${attempt}`, expiresInMs });
     await repo.updateAttempt(this.o.db, job.id, attempt, { token_id: info.id });
-    const env = jobEnvironment({ spec, jobId: job.id, project: job.project, attempt, runId: job.run_id, trackingUri: this.o.trackingUri(), token, dirs, trainingData, admission: adm, executor: pool.executor });
-    const command = spec.command ?? [process.execPath, FALAJ_BIN, 'trainer', 'run'];
+    const fresh = await repo.findJob(this.o.db, job.id);
+    const env = jobEnvironment({
+      spec, jobId: job.id, project: job.project, attempt, runId: job.run_id, trackingUri: this.o.trackingUri(), token, dirs, admission: adm, executor: pool.executor,
+      // a pod cannot read the platform's disk: it downloads the training set by id
+      trainingData: pool.executor === 'local' ? trainingData : null,
+      datasetId: fresh?.dataset_id ?? null,
+    });
+    // the built-in trainer: this very CLI locally; the `falaj` of the job's image in a pod
+    const command = spec.command ?? (pool.executor === 'local' ? [process.execPath, FALAJ_BIN, 'trainer', 'run'] : ['falaj', 'trainer', 'run']);
     const { externalId } = await executor.start(
       { jobId: job.id, jobName: spec.name, project: job.project, attempt, command, env, image: spec.image, admission: adm, pool, timeoutMs: req.timeoutMs, gracePeriodMs: req.gracePeriodMs, ...dirs },
       (outcome) => void this.finish(job.id, attempt, outcome),
@@ -469,7 +476,10 @@ export class TrainingRunner {
     const out = spec.outputs!.registerModel!;
     const path = out.path ?? 'model.onnx';
     const files = await saveModelOutput(this.o.artifacts, this.ctx, job.project, job.run_id, outputDir, path);
-    if (files.length === 0) throw new Error(`the job wrote no ${path} under FALAJ_OUTPUT_DIR`);
+    // a pod's output directory is not on this machine: there the job uploads `model/…` to its run itself
+    if (files.length === 0 && (await this.o.artifacts.list(job.project, job.run_id, 'model')).length === 0) {
+      throw new Error(`the job wrote no ${path} under FALAJ_OUTPUT_DIR (and uploaded no model/ artifacts to its run)`);
+    }
     await this.o.models.getModel(job.project, out.name).catch(async () => this.o.models.createModel(this.ctx, job.project, { name: out.name }));
     const fresh = await repo.findJob(this.o.db, job.id);
     const dataset = fresh?.dataset_id ? await this.o.datasets.get(job.project, fresh.dataset_id) : undefined;

@@ -8,6 +8,7 @@ import type { TrackingService } from '../../tracking/index.js';
 import type { PoolState } from '../contracts.js';
 import { jobRequirements, poolState, queueQuotas } from '../definitions/resolve.js';
 import type { ComputePoolSpec, QueueSpec, TrainingJobSpec } from '../definitions/spec.schema.js';
+import { resolveKubernetesPoolOptions } from '../executors/kubernetes/kubernetes-pool.js';
 import * as repo from './training.repository.js';
 import { FINAL_STATUSES, type JobStatus, type TrainingJobTable } from './training.table.js';
 import { toJobView, toPoolView, toQueueView, type JobView, type PoolView, type QueueView } from './training-views.js';
@@ -36,6 +37,15 @@ export class TrainingService {
 
   async applyPool(ctx: RequestContext, spec: ComputePoolSpec): Promise<{ pool: PoolView; action: 'create' | 'update' | 'unchanged' }> {
     poolState(spec); // checks GPU flavor against capacity
+    if (spec.executor === 'kubernetes') {
+      try {
+        resolveKubernetesPoolOptions(spec.kubernetes ?? {}, `ComputePool/${spec.name}.kubernetes`);
+      } catch (err) {
+        throw new InputError('FALAJ_VALIDATION_FAILED', err instanceof Error ? err.message : String(err));
+      }
+    } else if (spec.kubernetes) {
+      throw new InputError('FALAJ_VALIDATION_FAILED', `ComputePool/${spec.name}: kubernetes options need executor: kubernetes`);
+    }
     const now = this.clock.now().toISOString();
     const result = await this.db.transaction().execute(async (tx) => {
       const existing = await repo.findPool(tx, spec.name);

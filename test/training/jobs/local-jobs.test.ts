@@ -172,6 +172,8 @@ describe('training jobs on the local executor', () => {
     const bad = await app.app.inject({ method: 'POST', url: '/api/v1/projects/default/jobs', headers: app.auth(), payload: { kind: 'TrainingJob', name: 'x', command: [] } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().code).toBe('FALAJ_VALIDATION_FAILED');
+    const badEnv = await app.app.inject({ method: 'POST', url: '/api/v1/projects/default/jobs', headers: app.auth(), payload: { kind: 'TrainingJob', name: 'x', command: ['true'], env: { 'NOT-A-NAME': '1' } } });
+    expect(badEnv.statusCode).toBe(400);
     const both = await app.app.inject({ method: 'POST', url: '/api/v1/projects/default/jobs', headers: app.auth(), payload: { kind: 'TrainingJob', name: 'x', command: ['true'], trainer: { type: 'tabular' } } });
     expect(both.statusCode).toBe(400);
     const huge = await app.app.inject({ method: 'POST', url: '/api/v1/projects/default/jobs', headers: app.auth(), payload: { kind: 'TrainingJob', name: 'x', command: ['true'], resources: { cpu: 4096 } } });

@@ -83,6 +83,35 @@ describe.each(ENGINES)('pools, queues, quotas and preemption on $name', (engine)
     expect(names).toEqual(['default', 'research']); // the implicit default queue, then the declared one
   });
 
+  it('validates Kubernetes pools and renders the manifest a job would get on one', async () => {
+    const k8s: ComputePoolSpec = {
+      kind: 'ComputePool',
+      name: 'a100-spot',
+      executor: 'kubernetes',
+      flavor: { gpuModel: 'A100', capacity: 'spot' },
+      capacity: { cpu: 96, memory: '768Gi', gpus: 8 },
+      costPerHour: 40,
+      kubernetes: { namespace: 'ml-jobs', image: 'ghcr.io/example/train:1.0', nodeSelector: { 'cloud.google.com/gke-spot': 'true' } },
+    };
+    const bad = await app.app.inject({ method: 'PUT', url: '/api/v1/pools/a100-spot', headers: app.auth(), payload: { ...k8s, kubernetes: { namespace: 'Not A Namespace!' } } });
+    expect(bad.statusCode).toBe(400);
+    const ok = await app.app.inject({ method: 'PUT', url: '/api/v1/pools/a100-spot', headers: app.auth(), payload: k8s });
+    expect(ok.statusCode).toBe(200);
+    const spec: TrainingJobSpec = { kind: 'TrainingJob', name: 'finetune', command: ['python3', 'finetune.py'], resources: { cpu: 8, memory: '32Gi', gpus: 2 }, timeout: '2h' };
+    const rendered = await app.app.inject({ method: 'POST', url: '/api/v1/projects/default/jobs/render?pool=a100-spot', headers: app.auth(editor), payload: spec });
+    expect(rendered.statusCode, rendered.body).toBe(200);
+    const { Job } = await import('kubernetes-models/batch/v1/Job');
+    const manifest = rendered.json().manifest;
+    expect(() => new Job(manifest).validate()).not.toThrow();
+    expect(manifest.metadata.namespace).toBe('ml-jobs');
+    const container = manifest.spec.template.spec.containers[0];
+    expect(container.resources.limits['nvidia.com/gpu']).toBe('2');
+    expect(JSON.stringify(manifest)).not.toMatch(/flj_[A-Za-z0-9]/);
+    // not on the local pool: nothing here can run it, so delete it again
+    const del = await app.app.inject({ method: 'DELETE', url: '/api/v1/pools/a100-spot', headers: app.auth() });
+    expect(del.statusCode).toBe(204);
+  });
+
   it('refuses at submission a job no quota could ever hold', async () => {
     const res = await app.app.inject({ method: 'POST', url: '/api/v1/projects/default/jobs', headers: app.auth(editor), payload: job('too-big', { resources: { cpu: 2 } }) });
     expect(res.statusCode).toBe(400);
