@@ -32,24 +32,24 @@ export function isTimeColumn(type: string): boolean {
 export function selectFeatureColumns(columns: readonly TrainingColumn[], spec: Pick<ResolvedTrainerSpec, 'label' | 'features' | 'exclude' | 'task'>): string[] {
   const byName = new Map(columns.map((c) => [c.name, c]));
   const label = byName.get(spec.label);
-  if (!label) throw invalid(`the label column "${spec.label}" is not in the training set (columns: ${columns.map((c) => c.name).join(', ')})`);
+  if (!label) throw trainingSetInvalid(`the label column "${spec.label}" is not in the training set (columns: ${columns.map((c) => c.name).join(', ')})`);
   if (!isNumericColumn(label.type)) {
-    throw invalid(`the label column "${spec.label}" is ${label.type}; a ${spec.task} label must be ${spec.task === 'binary' ? 'BOOLEAN or numeric 0/1' : 'numeric'}`);
+    throw trainingSetInvalid(`the label column "${spec.label}" is ${label.type}; a ${spec.task} label must be ${spec.task === 'binary' ? 'BOOLEAN or numeric 0/1' : 'numeric'}`);
   }
   if (spec.features) {
     for (const name of spec.features) {
       const column = byName.get(name);
-      if (!column) throw invalid(`feature "${name}" is not a column of the training set`);
-      if (!isNumericColumn(column.type)) throw invalid(`feature "${name}" is ${column.type}; the tabular trainer takes numeric and boolean features only`);
+      if (!column) throw trainingSetInvalid(`feature "${name}" is not a column of the training set`);
+      if (!isNumericColumn(column.type)) throw trainingSetInvalid(`feature "${name}" is ${column.type}; the tabular trainer takes numeric and boolean features only`);
     }
     return [...spec.features];
   }
   const skip = new Set<string>([spec.label, ...TIME_COLUMNS, ...spec.exclude]);
   const features = columns.filter((c) => !skip.has(c.name) && isNumericColumn(c.type)).map((c) => c.name);
-  if (features.length === 0) throw invalid('the training set has no numeric or boolean feature columns besides the label');
+  if (features.length === 0) throw trainingSetInvalid('the training set has no numeric or boolean feature columns besides the label');
   return features;
 }
 
-export function invalid(message: string): UnprocessableError {
+export function trainingSetInvalid(message: string): UnprocessableError {
   return new UnprocessableError('FALAJ_TRAINING_SET_INVALID', message);
 }

@@ -62,7 +62,7 @@ export async function runTabularTrainer(options: RunTabularTrainerOptions): Prom
     stopReason: result.stopReason,
     validation: result.validation,
     rows: result.rows,
-    split: { method: result.split.method, validationFrom: result.split.validationFrom === undefined ? null : new Date(result.split.validationFrom).toISOString() },
+    split: { method: result.split.method, validationFrom: Number.isFinite(result.split.validationFrom) ? new Date(result.split.validationFrom!).toISOString() : null },
     history: result.history,
     spec,
   };

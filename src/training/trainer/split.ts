@@ -1,4 +1,4 @@
-import { invalid } from './feature-columns.js';
+import { trainingSetInvalid } from './feature-columns.js';
 import { hash32, STREAM } from './prng.js';
 import type { TabularDataset } from './training-data.js';
 
@@ -39,7 +39,7 @@ export function splitRows(data: Pick<TabularDataset, 'rows' | 'timestamps'>, fra
     split = { train: Uint32Array.from(train), validation: Uint32Array.from(validation), method: 'hash' };
   }
   if (split.train.length === 0 || split.validation.length === 0) {
-    throw invalid(`${n} rows cannot be split into training and validation at validationFraction ${fraction}: each side needs at least one row`);
+    throw trainingSetInvalid(`${n} rows cannot be split into training and validation at validationFraction ${fraction}: each side needs at least one row`);
   }
   return split;
 }

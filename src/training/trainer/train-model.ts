@@ -1,14 +1,16 @@
 import { adamStep, newAdamState } from './adam.js';
 import { loadCheckpoint, saveCheckpoint, trainingFingerprint, type EpochRecord, type TrainingState } from './checkpoint.js';
-import { accuracy, logisticLoss, regressionMetrics, rocAuc, sigmoid } from './metrics.js';
+import { EVAL_BATCH, exportedModelMetrics, score, validationMetrics } from './evaluate.js';
+import { logisticLoss, sigmoid } from './metrics.js';
 import { DenseNetwork } from './network.js';
 import { epochOrder } from './prng.js';
 import type { ResolvedTrainerSpec } from './spec.js';
 import { splitRows, type DataSplit } from './split.js';
 import { fitStandardizer, fitTargetScale, standardizeRows } from './standardizer.js';
-import { fittedModel, predict, type TabularModel } from './tabular-model.js';
+import { fittedModel, type TabularModel } from './tabular-model.js';
 import type { TabularDataset } from './training-data.js';
 import { NO_LOG, type TrainingLog } from './training-log.js';
+import { formatMetrics, paramsOf, progressLine, splitInfo } from './training-report.js';
 
 export interface TrainOptions {
   /** where the per-epoch checkpoint lives; without it nothing is saved or resumed */
@@ -29,7 +31,7 @@ export interface TrainResult {
   /** the best epoch's model (completed runs only) */
   model?: TabularModel | undefined;
   history: EpochRecord[];
-  /** 0 when no epoch improved on the first validation loss… which cannot happen: ≥ 1 once an epoch ran */
+  /** the epoch whose weights were kept (lowest validation loss); 0 only if no epoch ran */
   bestEpoch: number;
   stopReason: 'epochs' | 'early-stopping' | null;
   /** epochs restored from a checkpoint at start (0 for a fresh run) */
@@ -40,8 +42,6 @@ export interface TrainResult {
   split: Pick<DataSplit, 'method' | 'validationFrom'>;
 }
 
-/** Rows scored per forward call when evaluating (more than a training batch: no gradients are kept). */
-const EVAL_BATCH = 4096;
 /** Training batches between two yields to the event loop, so SIGTERM and I/O are served. */
 const YIELD_EVERY = 64;
 
@@ -114,7 +114,7 @@ export async function trainTabularModel(data: TabularDataset, spec: ResolvedTrai
           dOutput[r] = (sigmoid(z) - y) / count;
         }
       }
-      network.backward(state.params, xs, shuffled, start, count, dOutput, grads);
+      network.backward(state.params, dOutput, count, grads);
       adamStep(state.params, grads, state.adam, spec.learningRate, spec.l2, network.isWeight);
       if (++batches % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
     }
@@ -169,104 +169,4 @@ function freshState(network: DenseNetwork, seed: number): TrainingState {
     stopReason: null,
     history: [],
   };
-}
-
-/** Network outputs for the given rows: logits (binary) or predictions in label units (regression). */
-function score(network: DenseNetwork, params: Float64Array, xs: Float32Array, rows: Uint32Array, target: { mean: number; std: number } | undefined): Float64Array {
-  const out = new Float64Array(rows.length);
-  for (let start = 0; start < rows.length; start += EVAL_BATCH) {
-    const count = Math.min(EVAL_BATCH, rows.length - start);
-    const batch = network.forward(params, xs, rows, start, count);
-    for (let r = 0; r < count; r++) out[start + r] = target ? batch[r]! * target.std + target.mean : batch[r]!;
-  }
-  return out;
-}
-
-function validationMetrics(scored: Float64Array, y: Float64Array, rows: Uint32Array, regression: boolean): Record<string, number> {
-  const labels = new Float64Array(rows.length);
-  for (let i = 0; i < rows.length; i++) labels[i] = y[rows[i]!]!;
-  if (regression) {
-    const m = regressionMetrics(scored, labels);
-    return { val_loss: m.mse, val_rmse: m.rmse, val_mae: m.mae, val_r2: m.r2 };
-  }
-  let loss = 0;
-  const probabilities = new Float64Array(scored.length);
-  for (let i = 0; i < scored.length; i++) {
-    loss += logisticLoss(scored[i]!, labels[i]!);
-    probabilities[i] = sigmoid(scored[i]!);
-  }
-  loss /= scored.length;
-  // the AUC ranks logits: the same order as probabilities, without ties made by rounding
-  return { val_loss: loss, val_logloss: loss, val_auc: rocAuc(scored, labels), val_accuracy: accuracy(probabilities, labels) };
-}
-
-/** The metrics of the model as exported (float32), on the validation rows. */
-function exportedModelMetrics(model: TabularModel, data: TabularDataset, rows: Uint32Array): Record<string, number> {
-  const width = data.featureNames.length;
-  const x = new Float64Array(rows.length * width);
-  const labels = new Float64Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    x.set(data.x.subarray(rows[i]! * width, (rows[i]! + 1) * width), i * width);
-    labels[i] = data.y[rows[i]!]!;
-  }
-  const predictions = predict(model, x);
-  if (model.task === 'regression') {
-    const m = regressionMetrics(predictions, labels);
-    return { val_rmse: m.rmse, val_mae: m.mae, val_r2: m.r2 };
-  }
-  let loss = 0;
-  for (let i = 0; i < predictions.length; i++) {
-    const p = Math.min(1 - 1e-7, Math.max(1e-7, predictions[i]!));
-    loss -= labels[i] === 1 ? Math.log(p) : Math.log(1 - p);
-  }
-  return { val_auc: rocAuc(predictions, labels), val_logloss: loss / predictions.length, val_accuracy: accuracy(predictions, labels) };
-}
-
-function paramsOf(spec: ResolvedTrainerSpec, data: TabularDataset, split: DataSplit, parameterCount: number): Record<string, string | number | boolean> {
-  const params: Record<string, string | number | boolean> = {
-    type: spec.type,
-    task: spec.task,
-    label: spec.label,
-    model: spec.model,
-    hidden: spec.model === 'mlp' ? spec.hidden.join(',') : 'none',
-    epochs: spec.epochs,
-    batchSize: spec.batchSize,
-    learningRate: spec.learningRate,
-    l2: spec.l2,
-    patience: spec.patience,
-    validationFraction: spec.validationFraction,
-    seed: spec.seed,
-    maxRows: spec.maxRows ?? 'none',
-    // tracking params are at most 6,000 characters; the ONNX metadata has the full list
-    features: truncate(data.featureNames.join(','), 6_000),
-    exclude: truncate(spec.exclude.join(',') || 'none', 6_000),
-    feature_count: data.featureNames.length,
-    parameter_count: parameterCount,
-    rows_labelled: data.labelledRows,
-    rows_train: split.train.length,
-    rows_validation: split.validation.length,
-    rows_dropped_null_label: data.droppedNullLabels,
-    split_method: split.method,
-  };
-  if (split.validationFrom !== undefined && Number.isFinite(split.validationFrom)) params.validation_from = new Date(split.validationFrom).toISOString();
-  return params;
-}
-
-function truncate(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
-}
-
-function splitInfo(split: DataSplit): Pick<DataSplit, 'method' | 'validationFrom'> {
-  return { method: split.method, validationFrom: split.validationFrom };
-}
-
-function progressLine(epoch: number, epochs: number, metrics: Record<string, number>, state: TrainingState, ms: number): string {
-  const tail = state.stopReason === 'early-stopping' ? ', stopping early' : '';
-  return `epoch ${epoch}/${epochs} ${formatMetrics(metrics)} best=${state.bestEpoch}${tail} (${(ms / 1000).toFixed(1)}s)`;
-}
-
-function formatMetrics(metrics: Record<string, number>): string {
-  return Object.entries(metrics)
-    .map(([k, v]) => `${k}=${Number.isFinite(v) ? Number(v.toPrecision(5)) : v}`)
-    .join(' ');
 }

@@ -1,5 +1,5 @@
 import { DuckDbEngine, quoteIdent, quoteLiteral } from '../../storage/offline/index.js';
-import { invalid, isTimeColumn, selectFeatureColumns, type TrainingColumn } from './feature-columns.js';
+import { trainingSetInvalid, isTimeColumn, selectFeatureColumns, type TrainingColumn } from './feature-columns.js';
 import type { ResolvedTrainerSpec } from './spec.js';
 
 /** A training set in memory, as the trainer consumes it. */
@@ -47,9 +47,9 @@ export async function loadTrainingData(path: string, spec: ResolvedTrainerSpec, 
     );
     const labelledRows = Number(stats!.total) - Number(stats!.dropped);
     if (spec.task === 'binary' && Number(stats!.not_binary) > 0) {
-      throw invalid(`the binary label "${spec.label}" has ${stats!.not_binary} value(s) other than 0 and 1; use a BOOLEAN or 0/1 column, or task: regression`);
+      throw trainingSetInvalid(`the binary label "${spec.label}" has ${stats!.not_binary} value(s) other than 0 and 1; use a BOOLEAN or 0/1 column, or task: regression`);
     }
-    if (labelledRows < 2) throw invalid(`the training set has ${labelledRows} row(s) with a label; at least 2 are needed`);
+    if (labelledRows < 2) throw trainingSetInvalid(`the training set has ${labelledRows} row(s) with a label; at least 2 are needed`);
     const rows = spec.maxRows === undefined ? labelledRows : Math.min(spec.maxRows, labelledRows);
 
     const select = [
@@ -72,7 +72,7 @@ export async function loadTrainingData(path: string, spec: ResolvedTrainerSpec, 
       const result = await connection.stream(sql);
       for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
         const count = chunk.rowCount;
-        if (row + count > rows) throw invalid(`the training set changed while it was read (more than ${rows} rows)`);
+        if (row + count > rows) throw trainingSetInvalid(`the training set changed while it was read (more than ${rows} rows)`);
         for (let j = 0; j < width; j++) {
           const values = chunk.getColumnValues(j) as (number | null)[];
           for (let r = 0; r < count; r++) x[(row + r) * width + j] = values[r] ?? Number.NaN;
@@ -86,7 +86,7 @@ export async function loadTrainingData(path: string, spec: ResolvedTrainerSpec, 
         row += count;
       }
     });
-    if (row !== rows) throw invalid(`expected ${rows} rows but read ${row}: the training set changed while it was read`);
+    if (row !== rows) throw trainingSetInvalid(`expected ${rows} rows but read ${row}: the training set changed while it was read`);
     return { featureNames, rows, x, y, timestamps, droppedNullLabels: Number(stats!.dropped), labelledRows };
   } finally {
     if (!options.engine) await engine.close();
