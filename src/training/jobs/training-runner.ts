@@ -369,7 +369,8 @@ export class TrainingRunner {
     const { path } = await this.o.datasets.get(job.project, dataset.id);
     await repo.updateJob(this.o.db, job.id, { dataset_id: dataset.id, training_data_path: path });
     await this.o.tracking.logInputs(job.project, job.run_id, [
-      { name: dataset.id, digest: dataset.sha256, sourceType: 'falaj-dataset', source: `falaj:datasets/${dataset.id}`, tags: { 'mlflow.data.context': 'training' } },
+      // MLflow caps a digest at 36 characters; the source carries the whole SHA-256
+      { name: dataset.id, digest: dataset.sha256.slice(0, 36), sourceType: 'falaj-dataset', source: `falaj:datasets/${dataset.id}@sha256:${dataset.sha256}`, tags: { 'mlflow.data.context': 'training' } },
     ]);
     return path;
   }

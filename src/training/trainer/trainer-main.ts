@@ -14,6 +14,8 @@ export const TRAINER_ENV = {
   project: 'FALAJ_PROJECT',
   runId: 'FALAJ_RUN_ID',
   spec: 'FALAJ_TRAINER_SPEC',
+  /** set instead of `data` where the job cannot read the platform's disk (a pod): the set is downloaded */
+  datasetId: 'FALAJ_DATASET_ID',
 } as const;
 
 /** Exit codes: 0 done, 1 failed, 2 bad spec, environment or training set (retrying will not help), 143 stopped by SIGTERM. */
@@ -51,8 +53,8 @@ export async function runTrainerFromEnv(env: NodeJS.ProcessEnv = process.env, io
       if (!value) throw new InputError('FALAJ_VALIDATION_FAILED', `${name} is not set: the platform sets it for training jobs`);
       return value;
     };
-    const dataPath = required(TRAINER_ENV.data);
     const outputDir = required(TRAINER_ENV.outputDir);
+    const dataPath = env[TRAINER_ENV.data] || (env[TRAINER_ENV.datasetId] ? await downloadDataset(env, outputDir, required) : required(TRAINER_ENV.data));
     const checkpointDir = env[TRAINER_ENV.checkpointDir] || undefined;
     const spec = parseTrainerSpec(required(TRAINER_ENV.spec));
 
@@ -86,4 +88,22 @@ export async function runTrainerFromEnv(env: NodeJS.ProcessEnv = process.env, io
 function describe(err: unknown): string {
   if (err instanceof FalajError) return `${err.message} (${err.code})`;
   return err instanceof Error ? err.message : String(err);
+}
+
+/** Fetches the training set by id through the API (`GET …/datasets/{id}/data`) into the output directory's parent. */
+async function downloadDataset(env: NodeJS.ProcessEnv, outputDir: string, required: (name: string) => string): Promise<string> {
+  const { mkdir } = await import('node:fs/promises');
+  const { dirname, join } = await import('node:path');
+  const { FalajClient } = await import('../../client/index.js');
+  const id = required(TRAINER_ENV.datasetId);
+  const client = new FalajClient({ baseUrl: required(TRAINER_ENV.trackingUri), token: required(TRAINER_ENV.token) });
+  try {
+    const dir = join(dirname(outputDir), 'data');
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, `${id}.parquet`);
+    await client.datasets.download(required(TRAINER_ENV.project), id, path);
+    return path;
+  } finally {
+    client.close();
+  }
 }
