@@ -6,7 +6,7 @@ import { engineUrl } from '../../helpers/engines.js';
 const pg = engineUrl('postgres');
 const ENGINES: MetadataEngine[] = [{ name: 'sqlite' }, ...(pg ? [{ name: 'postgres' as const, url: pg }] : [])];
 
-/** Events a fresh app writes on first start: the default project and the bootstrap token. */
+/** Events a fresh app writes on first start: the default project and the bootstrap token (no local compute pool here). */
 const FIRST_START_EVENTS = 2;
 /** Events in the chain after {@link seed}. */
 const SEEDED = 6;
@@ -15,7 +15,7 @@ describe.each(ENGINES)('audit log on $name', (engine) => {
   let t: TestApp;
 
   beforeEach(async () => {
-    t = await createTestApp(engine);
+    t = await createTestApp(engine, { 'training.localPool': false });
   });
   afterEach(async () => {
     await t.dispose();
