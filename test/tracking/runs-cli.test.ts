@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FalajClient } from '../../src/client/index.js';
 import { loadConfig } from '../../src/core/config/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
+import { falaj as runCli, userEnv, type Result } from '../cli/cli-harness.js';
 
 /** `falaj runs list|show|compare`, the built CLI run as a user runs it, against a real server. */
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -19,12 +20,6 @@ function newestSource(): number {
   return Math.max(...walk(join(ROOT, 'src', 'tracking')), ...walk(join(ROOT, 'src', 'client')), statSync(join(ROOT, 'src', 'cli', 'commands', 'runs.ts')).mtimeMs, statSync(join(ROOT, 'src', 'cli', 'main.ts')).mtimeMs);
 }
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 describe('falaj runs', () => {
   let dataDir: string;
   let home: string;
@@ -32,19 +27,8 @@ describe('falaj runs', () => {
   let client: FalajClient;
   const runIds: Record<string, string> = {};
 
-  function falaj(...args: string[]): Promise<Result> {
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
-    for (const key of Object.keys(env)) if (key.startsWith('FALAJ_')) delete env[key];
-    return new Promise((done, fail) => {
-      const child = spawn(process.execPath, [BIN, '--server', server.url, '--token', server.services.bootstrapToken!, ...args], { env, cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.on('error', fail);
-      child.on('close', (code) => done({ code, stdout, stderr }));
-    });
-  }
+  const falaj = (...args: string[]): Promise<Result> =>
+    runCli(['--server', server.url, '--token', server.services.bootstrapToken!, ...args], userEnv(home), dataDir);
 
   beforeAll(async () => {
     if (!existsSync(BUILT) || statSync(BUILT).mtimeMs < newestSource()) {
