@@ -1,12 +1,13 @@
 import type { Admission, PendingWorkload, RunningWorkload, SchedulingDecision, SchedulingState } from '../contracts.js';
-import { ClusterCapacity, type NodeSlot } from './capacity.js';
+import { ClusterCapacity } from './capacity.js';
 import { describeNoFlavor, eligibleFlavors, type FlavorCandidate } from './eligibility.js';
+import type { JobShapes } from './job-shape.js';
 import { describeNeed, quotaOfNeed, type QuotaAmount } from './need.js';
-import { byPriorityThenSubmission, bySubmission } from './ordering.js';
+import { bySubmission, inPriorityOrder } from './ordering.js';
 import { findPlacement, type PlacementStrategy } from './placement.js';
-import { indexVictims, planPreemption, type VictimIndex } from './preemption.js';
+import { indexVictims, lowestPreemptiblePriority, planPreemption, type VictimIndex } from './preemption.js';
 import { QuotaLedger } from './quota.js';
-import { chooseReservation, type OccupantIndex } from './reservation.js';
+import { Reservations } from './reservation.js';
 
 /** The knobs that tell one admission policy from another; every policy here is one round of these. */
 export interface RoundRules {
@@ -15,157 +16,189 @@ export interface RoundRules {
   /** Kueue `StrictFIFO`: a job that cannot start blocks the rest of its queue */
   headOfLineBlocking: boolean;
   preemption: boolean;
-  /** a blocked job waiting at least this long gets a reservation; null: never */
+  /** a blocked job preempts only once it has waited this long (ms since submission) */
+  preemptAfterMs: number;
+  /** a pending job waiting at least this long gets a reservation; null: never */
   starvationThresholdMs: number | null;
   maxReservations: number;
 }
 
-/** What one job's try came to: admitted, or blocked with the flavors whose quota would take it. */
-type Attempt = { admission: Admission } | { reasons: string[]; quotaFits: FlavorCandidate[] };
+const MAX_PREEMPTION_SEARCHES = 8;
+
+/** Why jobs of one shape cannot start this round, and where preemption or a reservation might help. */
+interface Blocked {
+  reason: string;
+  /** flavors with a node large enough, in the queue's order */
+  candidates: FlavorCandidate[];
+}
 
 /**
  * One scheduling round: walks the pending jobs in order and admits each one that fits,
  * all or nothing, on the first flavor (in its queue's order) with quota and a node with
  * room. Capacity taken by an admission is gone for the rest of the round; preemption
  * victims keep theirs until they have stopped, so the job they make room for starts in a
- * later round. Pure: the same state gives the same decision.
+ * later round. Pure: the same state gives the same decision (`shapes` only remembers keys).
  */
-export function decideRound(state: SchedulingState, rules: RoundRules): SchedulingDecision {
-  return new Round(state, rules).run();
+export function decideRound(state: SchedulingState, rules: RoundRules, shapes: JobShapes): SchedulingDecision {
+  return new Round(state, rules, shapes).run();
 }
 
 class Round {
   private readonly capacity: ClusterCapacity;
   private readonly ledger: QuotaLedger;
   private readonly decision: SchedulingDecision = { admissions: [], preemptions: [], waiting: {} };
-  /** head-of-line blocking: queue → the job blocking it */
+  private reservations: Reservations | null = null;
+  /** head-of-line blocking: queue → the waiting reason of every job behind its blocked head */
   private readonly blockedQueues = new Map<string, string>();
-  /** queue → flavor → the starving job its quota is held for */
-  private readonly quotaHolds = new Map<string, Map<string, string>>();
-  /** flavor + need → why no node takes it; capacity only shrinks within a round, so a miss stays a miss */
+  /**
+   * Within a round capacity and quota only shrink and holds only grow, so what could not
+   * start stays unable to start: job shape → why it waits; flavor + need → why no node
+   * takes it; job shape → the highest priority that found no preemption plan. Jobs with a
+   * node held for them see more than others, so they neither read nor write these.
+   */
+  private readonly blockedShapes = new Map<string, Blocked>();
   private readonly placementMisses = new Map<string, string>();
-  private readonly preemptionMisses = new Set<string>();
+  private readonly preemptionMisses = new Map<string, number>();
   private readonly victimsChosen = new Set<string>();
+  /** per queue: plan searches made this round, and whether one found a plan */
+  private readonly preemptionTries = new Map<string, { searches: number; planned: boolean }>();
   private victims: VictimIndex | null = null;
-  private occupants: OccupantIndex | null = null;
-  private reservations = 0;
+  private lowestVictimPriority: number | null = null;
 
   constructor(
     private readonly state: SchedulingState,
     private readonly rules: RoundRules,
+    private readonly shapes: JobShapes,
   ) {
     this.capacity = new ClusterCapacity(state.pools);
     this.ledger = new QuotaLedger(state.queues, state.running);
   }
 
   run(): SchedulingDecision {
-    const pending = [...this.state.pending].sort(this.rules.order === 'priority' ? byPriorityThenSubmission : bySubmission);
-    for (const job of pending) this.consider(job);
+    const ordered = this.rules.order === 'priority' ? inPriorityOrder(this.state.pending) : [...this.state.pending].sort(bySubmission);
+    const { starvationThresholdMs: thresholdMs, maxReservations } = this.rules;
+    if (thresholdMs !== null && maxReservations > 0) {
+      this.reservations = Reservations.plan(ordered, { now: this.state.now, thresholdMs, maxReservations }, this.capacity, this.ledger);
+    }
+    for (let position = 0; position < ordered.length; position++) this.consider(ordered[position] as PendingWorkload, position);
     return this.decision;
   }
 
-  private consider(job: PendingWorkload): void {
-    const blocker = this.blockedQueues.get(job.queue);
-    if (blocker !== undefined) {
-      this.decision.waiting[job.id] = `behind ${blocker} in queue ${job.queue} (strict FIFO)`;
+  private consider(job: PendingWorkload, position: number): void {
+    const behind = this.blockedQueues.get(job.queue);
+    if (behind !== undefined) {
+      this.decision.waiting[job.id] = behind;
       return;
     }
-    const queue = this.ledger.queue(job.queue);
-    if (!queue) {
-      this.decision.waiting[job.id] = `queue ${job.queue} does not exist`;
-      return;
+    const privileged = this.reservations?.holdsNode(job.id) ?? false;
+    const shape = this.shapes.keyOf(job) + autoSuffix(job, this.state.now);
+    let blocked = privileged ? undefined : this.blockedShapes.get(shape);
+    if (blocked === undefined) {
+      const attempt = this.tryShape(job, position, privileged);
+      if ('admission' in attempt) {
+        this.decision.admissions.push(attempt.admission);
+        this.reservations?.release(job.id);
+        return;
+      }
+      blocked = attempt;
+      if (!privileged) this.blockedShapes.set(shape, blocked);
     }
-    const { candidates, cpuAfter } = eligibleFlavors(job, queue, this.capacity, this.state.now);
-    const autoNote = cpuAfter === null ? '' : `; tier auto: waiting for a GPU until ${new Date(cpuAfter).toISOString()}, then CPU flavors too`;
-    if (candidates.length === 0) {
-      this.decision.waiting[job.id] = describeNoFlavor(job, queue) + autoNote;
-      return;
-    }
-    const attempt = this.tryAdmit(job, candidates);
-    if ('admission' in attempt) {
-      this.decision.admissions.push(attempt.admission);
-      return;
-    }
-    if (this.rules.headOfLineBlocking) this.blockedQueues.set(job.queue, job.id);
-    let waiting = attempt.reasons.join('; ') + autoNote;
-    const preempting = this.rules.preemption ? this.tryPreempt(job, candidates) : null;
+    if (this.rules.headOfLineBlocking) this.blockedQueues.set(job.queue, `behind ${job.id} in queue ${job.queue} (strict FIFO)`);
+    let waiting = blocked.reason;
+    const preempting = this.mayPreempt(job) ? this.tryPreempt(job, privileged ? null : shape, blocked.candidates, position) : null;
     if (preempting !== null) waiting = `${preempting} (${waiting})`;
-    else if (this.rules.starvationThresholdMs !== null && this.state.now - job.submittedAt >= this.rules.starvationThresholdMs && this.reservations < this.rules.maxReservations) {
-      const held = this.reserve(job, candidates, attempt.quotaFits);
-      if (held !== null) waiting += `; ${held}`;
-    }
+    const reserved = this.reservations?.note(job.id);
+    if (reserved !== undefined) waiting += `; ${reserved}`;
     this.decision.waiting[job.id] = waiting;
   }
 
-  private tryAdmit(job: PendingWorkload, candidates: readonly FlavorCandidate[]): Attempt {
+  /** Admits the job, or says why jobs of its shape cannot start this round. */
+  private tryShape(job: PendingWorkload, position: number, privileged: boolean): { admission: Admission } | Blocked {
+    const queue = this.ledger.queue(job.queue);
+    if (!queue) return { reason: `queue ${job.queue} does not exist`, candidates: [] };
+    const { candidates, cpuAfter } = eligibleFlavors(job, queue, this.capacity, this.state.now);
+    const autoNote = cpuAfter === null ? '' : `; tier auto: waiting for a GPU until ${new Date(cpuAfter).toISOString()}, then CPU flavors too`;
+    if (candidates.length === 0) return { reason: describeNoFlavor(job, queue) + autoNote, candidates };
+    const large = candidates.filter((c) => c.nodes.couldEverHold(c.need));
+    const tooSmall = candidates.filter((c) => !large.includes(c)).map((c) => c.quota.flavor);
     const reasons: string[] = [];
-    const quotaFits: FlavorCandidate[] = [];
-    for (const candidate of candidates) {
-      const flavor = candidate.quota.flavor;
-      const holder = this.quotaHolds.get(job.queue)?.get(flavor);
-      if (holder !== undefined && holder !== job.id) {
-        reasons.push(`quota of queue ${job.queue} on ${flavor} is held for starving job ${holder}`);
-        continue;
-      }
-      const quota = this.ledger.check(job.queue, flavor, quotaOfNeed(candidate.need));
-      if (!quota.fits) {
-        reasons.push(quota.reason);
-        continue;
-      }
-      quotaFits.push(candidate);
-      const { need, nodes } = candidate;
-      const shape = `${flavor}\u0000${need.cpuMilli}\u0000${need.memoryMiB}\u0000${need.gpus}\u0000${need.gpuMilli}`;
-      const miss = this.placementMisses.get(shape);
-      if (miss !== undefined) {
-        reasons.push(miss);
-        continue;
-      }
-      const placement = nodes.mightFit(need) ? findPlacement(nodes, need, job.id, this.rules.placement) : null;
-      if (placement === null) {
-        const why = `no ${flavor} node has ${describeNeed(need)} free`;
-        this.placementMisses.set(shape, why);
-        reasons.push(why);
-        continue;
-      }
-      this.capacity.take(placement.slot, need, placement.gpuIndices);
-      this.ledger.add(job.queue, flavor, quotaOfNeed(need));
-      const { slot } = placement;
-      return {
-        admission: {
-          jobId: job.id,
-          pool: slot.pool.name,
-          flavor,
-          node: slot.node.name,
-          cpuMilli: need.cpuMilli,
-          memoryMiB: need.memoryMiB,
-          gpuIndices: placement.gpuIndices,
-          gpuMilli: need.gpuMilli,
-          borrowed: quota.borrowed,
-        },
-      };
+    if (tooSmall.length > 0) {
+      const need = describeNeed((candidates.find((c) => !large.includes(c)) as FlavorCandidate).need);
+      reasons.push(large.length === 0 ? `no node of any flavor it may use (${tooSmall.join(', ')}) is large enough for ${need}: it cannot start until a larger node is added` : `no ${tooSmall.join('/')} node is large enough for ${need}`);
     }
-    return { reasons, quotaFits };
+    for (const candidate of large) {
+      const admission = this.tryFlavor(job, candidate, position, privileged, reasons);
+      if (admission !== null) return { admission };
+    }
+    return { reason: reasons.join('; ') + autoNote, candidates: large };
+  }
+
+  /** Quota, then a node: the admission, or null with the reason pushed onto `reasons`. */
+  private tryFlavor(job: PendingWorkload, candidate: FlavorCandidate, position: number, privileged: boolean, reasons: string[]): Admission | null {
+    const { quota: flavorQuota, nodes, need } = candidate;
+    const flavor = flavorQuota.flavor;
+    const holder = this.reservations?.quotaHolder(job.queue, flavor, position);
+    if (holder !== undefined) {
+      reasons.push(`quota of queue ${job.queue} on ${flavor} is held for starving job ${holder}`);
+      return null;
+    }
+    const quota = this.ledger.check(job.queue, flavor, quotaOfNeed(need));
+    if (!quota.fits) {
+      reasons.push(quota.reason);
+      return null;
+    }
+    const shape = `${flavor}\u0000${need.cpuMilli}\u0000${need.memoryMiB}\u0000${need.gpus}\u0000${need.gpuMilli}`;
+    const miss = privileged ? undefined : this.placementMisses.get(shape);
+    if (miss !== undefined) {
+      reasons.push(miss);
+      return null;
+    }
+    const placement = nodes.mightFit(need) ? findPlacement(nodes, need, job.id, this.rules.placement) : null;
+    if (placement === null) {
+      const why = `no ${flavor} node has room for ${describeNeed(need)}`;
+      if (!privileged) this.placementMisses.set(shape, why);
+      reasons.push(why);
+      return null;
+    }
+    const { slot, gpuIndices } = placement;
+    this.capacity.take(slot, need, gpuIndices);
+    this.ledger.add(job.queue, flavor, quotaOfNeed(need));
+    return { jobId: job.id, pool: slot.pool.name, flavor, node: slot.node.name, cpuMilli: need.cpuMilli, memoryMiB: need.memoryMiB, gpuIndices, gpuMilli: need.gpuMilli, borrowed: quota.borrowed };
+  }
+
+  /**
+   * As in Kueue, one job per queue preempts in a round (the first whose search finds a
+   * plan): preempting for every blocked job at once evicts more than the next round can
+   * use, and the evicted jobs, backfilled again, get evicted again. A queue also gets at
+   * most MAX_PREEMPTION_SEARCHES searches a round, so a round's cost stays bounded when
+   * no plan exists.
+   */
+  private mayPreempt(job: PendingWorkload): boolean {
+    if (!this.rules.preemption || this.state.now - job.submittedAt < this.rules.preemptAfterMs) return false;
+    const tries = this.preemptionTries.get(job.queue);
+    return tries === undefined || (!tries.planned && tries.searches < MAX_PREEMPTION_SEARCHES);
   }
 
   /** Emits the preemptions that make room for `job`, and holds the node for it; returns its waiting note, or null. */
-  private tryPreempt(job: PendingWorkload, candidates: readonly FlavorCandidate[]): string | null {
+  private tryPreempt(job: PendingWorkload, shape: string | null, candidates: readonly FlavorCandidate[], position: number): string | null {
+    this.lowestVictimPriority ??= lowestPreemptiblePriority(this.state.running);
+    if (job.priority <= this.lowestVictimPriority) return null;
+    // Fewer victims are eligible for a lower priority, and victims only get taken within a
+    // round: a shape that found no plan at priority p finds none at p or below.
+    if (shape !== null && job.priority <= (this.preemptionMisses.get(shape) ?? -Infinity)) return null;
     this.victims ??= indexVictims(this.state.running, this.capacity);
-    if (this.victims.size === 0) return null;
+    const tries = this.preemptionTries.get(job.queue) ?? { searches: 0, planned: false };
+    this.preemptionTries.set(job.queue, tries);
+    tries.searches++;
     for (const { quota, nodes, need } of candidates) {
       const flavor = quota.flavor;
-      const holder = this.quotaHolds.get(job.queue)?.get(flavor);
-      if (holder !== undefined && holder !== job.id) continue;
-      const key = `${job.queue}\u0000${flavor}\u0000${job.priority}\u0000${need.cpuMilli}\u0000${need.memoryMiB}\u0000${need.gpus}\u0000${need.gpuMilli}`;
-      if (this.preemptionMisses.has(key)) continue;
+      if (this.reservations?.quotaHolder(job.queue, flavor, position) !== undefined) continue;
       const amount = quotaOfNeed(need);
-      const quotaAllows = (victims: readonly RunningWorkload[]): boolean =>
-        this.ledger.check(job.queue, flavor, amount, releasedBy(victims, job.queue, flavor)).fits;
+      const quotaAllows = (victims: readonly RunningWorkload[]): boolean => this.ledger.check(job.queue, flavor, amount, releasedBy(victims, job.queue, flavor)).fits;
       const plan = planPreemption(nodes, need, job.id, job.priority, this.victims, this.victimsChosen, quotaAllows);
-      if (plan === null) {
-        this.preemptionMisses.add(key);
-        continue;
-      }
+      if (plan === null) continue;
       plan.slot.heldFor = job.id;
+      tries.planned = true;
       for (const v of plan.victims) {
         this.victimsChosen.add(v.id);
         this.decision.preemptions.push({ jobId: v.id, forJobId: job.id, reason: `preempted for ${job.id} (priority ${job.priority} over ${v.priority}) on node ${plan.slot.node.name}` });
@@ -173,37 +206,15 @@ class Round {
       const n = plan.victims.length;
       return `preempting ${n} lower-priority job${n === 1 ? '' : 's'} on node ${plan.slot.node.name} of pool ${plan.slot.pool.name}; starts once ${n === 1 ? 'it stops' : 'they stop'}`;
     }
+    if (shape !== null) this.preemptionMisses.set(shape, job.priority);
     return null;
   }
+}
 
-  /**
-   * Starvation protection for a job that has waited past the threshold. Blocked on quota:
-   * later jobs of its queue may not take that quota (Kueue's StrictFIFO, for this job
-   * only). Blocked on nodes: the node expected to fit it soonest is held, so later jobs
-   * cannot keep filling it; everything else still backfills around it.
-   */
-  private reserve(job: PendingWorkload, candidates: readonly FlavorCandidate[], quotaFits: readonly FlavorCandidate[]): string | null {
-    const waited = formatWait(this.state.now - job.submittedAt);
-    if (quotaFits.length === 0) {
-      let holds = this.quotaHolds.get(job.queue);
-      if (!holds) this.quotaHolds.set(job.queue, (holds = new Map()));
-      const held: string[] = [];
-      for (const { quota } of candidates) {
-        if (holds.has(quota.flavor)) continue;
-        holds.set(quota.flavor, job.id);
-        held.push(quota.flavor);
-      }
-      if (held.length === 0) return null;
-      this.reservations++;
-      return `waited ${waited}: queue ${job.queue}'s quota on ${held.join(', ')} is held for it`;
-    }
-    this.occupants ??= indexOccupants(this.state.running, this.capacity);
-    const slot = chooseReservation(quotaFits, job.id, this.occupants, this.state.now);
-    if (slot === null) return null;
-    slot.heldFor = job.id;
-    this.reservations++;
-    return `waited ${waited}: node ${slot.node.name} of pool ${slot.pool.name} is reserved for it`;
-  }
+/** Tier `auto` jobs of one shape differ by whether CPU is acceptable yet, and until when. */
+function autoSuffix(job: PendingWorkload, now: number): string {
+  if (job.tier !== 'auto') return '';
+  return job.autoCpuAfter === undefined || now >= job.autoCpuAfter ? '\u0001cpu' : `\u0001gpu-until-${job.autoCpuAfter}`;
 }
 
 function releasedBy(victims: readonly RunningWorkload[], queue: string, flavor: string): QuotaAmount {
@@ -215,21 +226,4 @@ function releasedBy(victims: readonly RunningWorkload[], queue: string, flavor: 
     released.gpuMilli += v.gpuIndices.length * v.gpuMilli;
   }
   return released;
-}
-
-function indexOccupants(running: readonly RunningWorkload[], capacity: ClusterCapacity): OccupantIndex {
-  const index = new Map<NodeSlot, RunningWorkload[]>();
-  for (const r of running) {
-    const slot = capacity.slot(r.pool, r.node);
-    if (!slot) continue;
-    const list = index.get(slot);
-    if (list) list.push(r);
-    else index.set(slot, [r]);
-  }
-  return index;
-}
-
-function formatWait(ms: number): string {
-  const minutes = Math.floor(ms / 60_000);
-  return minutes >= 120 ? `${Math.floor(minutes / 60)}h` : `${minutes}m`;
 }

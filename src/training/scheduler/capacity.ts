@@ -3,8 +3,8 @@ import { FULL_GPU_MILLI, type NodeNeed } from './need.js';
 
 /** One node as the round sees it: what is still free after this round's admissions. */
 export interface NodeSlot {
-  /** position across all pools, for deterministic tie-breaks */
-  readonly order: number;
+  /** position among its flavor's nodes: ties go to the lower */
+  readonly index: number;
   readonly pool: PoolState;
   readonly node: NodeState;
   freeCpuMilli: number;
@@ -17,27 +17,57 @@ export interface NodeSlot {
   heldFor: string | null;
 }
 
-export function nodeKey(pool: string, node: string): string {
-  return `${pool}\u0000${node}`;
-}
-
 /**
- * The nodes of one flavor, across every pool of it, with upper bounds on what any one of
- * them has free. The bounds turn most "does not fit" answers into four comparisons instead
- * of a scan over hundreds of nodes; they are recomputed lazily after an admission.
+ * The nodes of one flavor, across every pool of it (pool order, then node order), with
+ * upper bounds on what any one of them has free. The nodes are read from the state the
+ * first time the round looks at the flavor; the bounds turn most "does not fit" answers
+ * into four comparisons instead of a scan, and are recomputed lazily after an admission.
  */
 export class FlavorNodes {
-  readonly slots: NodeSlot[] = [];
+  private built: NodeSlot[] | null = null;
+  private withGpuFree: NodeSlot[] | null = null;
+  private readonly holds = new Map<string, boolean>();
   private stale = true;
   private maxWholeFree = 0;
   private maxDeviceFree = 0;
   private maxFreeCpu = 0;
   private maxFreeMemory = 0;
+  /** the slots holding each maximum: a take elsewhere cannot lower a maximum */
+  private readonly argmax = new Set<NodeSlot>();
 
-  constructor(readonly flavor: Flavor) {}
+  constructor(
+    readonly flavor: Flavor,
+    private readonly pools: readonly PoolState[],
+  ) {}
 
-  changed(): void {
-    this.stale = true;
+  get slots(): readonly NodeSlot[] {
+    if (this.built === null) {
+      this.built = [];
+      for (const pool of this.pools) for (const node of pool.nodes) this.built.push(slotOf(pool, node, this.built.length));
+    }
+    return this.built;
+  }
+
+  /** The slots that had some GPU share free when the round began: the only ones a GPU job can use. */
+  get slotsWithFreeGpu(): readonly NodeSlot[] {
+    this.withGpuFree ??= this.slots.filter((s) => s.gpuFree.some((f) => f > 0));
+    return this.withGpuFree;
+  }
+
+  /** Could some node of this flavor hold `need` if it were empty? */
+  couldEverHold(need: NodeNeed): boolean {
+    const key = `${need.cpuMilli}/${need.memoryMiB}/${need.gpus}`;
+    let answer = this.holds.get(key);
+    if (answer === undefined) {
+      answer = this.slots.some((s) => s.node.capacity.cpuMilli >= need.cpuMilli && s.node.capacity.memoryMiB >= need.memoryMiB && s.node.capacity.gpus >= need.gpus);
+      this.holds.set(key, answer);
+    }
+    return answer;
+  }
+
+  /** Called after `slot` lost capacity; the bounds need recomputing only if it held a maximum. */
+  changed(slot: NodeSlot): void {
+    if (this.argmax.has(slot)) this.stale = true;
   }
 
   /** false when no node of this flavor can hold `need`, whatever is held or reserved */
@@ -50,53 +80,64 @@ export class FlavorNodes {
   }
 
   private refresh(): void {
+    let whole: NodeSlot | null = null;
+    let device: NodeSlot | null = null;
+    let cpu: NodeSlot | null = null;
+    let memory: NodeSlot | null = null;
     this.maxWholeFree = this.maxDeviceFree = this.maxFreeCpu = this.maxFreeMemory = 0;
     for (const s of this.slots) {
-      if (s.wholeFree > this.maxWholeFree) this.maxWholeFree = s.wholeFree;
-      if (s.freeCpuMilli > this.maxFreeCpu) this.maxFreeCpu = s.freeCpuMilli;
-      if (s.freeMemoryMiB > this.maxFreeMemory) this.maxFreeMemory = s.freeMemoryMiB;
-      for (const f of s.gpuFree) if (f > this.maxDeviceFree) this.maxDeviceFree = f;
+      if (s.wholeFree > this.maxWholeFree) [this.maxWholeFree, whole] = [s.wholeFree, s];
+      if (s.freeCpuMilli > this.maxFreeCpu) [this.maxFreeCpu, cpu] = [s.freeCpuMilli, s];
+      if (s.freeMemoryMiB > this.maxFreeMemory) [this.maxFreeMemory, memory] = [s.freeMemoryMiB, s];
+      for (const f of s.gpuFree) if (f > this.maxDeviceFree) [this.maxDeviceFree, device] = [f, s];
     }
+    this.argmax.clear();
+    for (const s of [whole, device, cpu, memory]) if (s !== null) this.argmax.add(s);
     this.stale = false;
   }
 }
 
-/** The cluster's free capacity during one round, by flavor and by node. */
+/**
+ * The cluster's free capacity during one round, by flavor and by node. Nothing is copied
+ * from the state until the round needs it: most rounds look at one or two flavors, and
+ * the by-name index is built only for preemption or a reservation.
+ */
 export class ClusterCapacity {
-  readonly flavors = new Map<string, FlavorNodes>();
-  private readonly slotsByKey = new Map<string, NodeSlot>();
+  private readonly flavors = new Map<string, FlavorNodes>();
+  private readonly flavorOfPool = new Map<string, string>();
+  private readonly slotsByPool = new Map<string, Map<string, NodeSlot>>();
 
   constructor(pools: readonly PoolState[]) {
-    let order = 0;
+    const poolsOf = new Map<string, PoolState[]>();
     for (const pool of pools) {
-      let nodes = this.flavors.get(pool.flavor.name);
-      if (!nodes) this.flavors.set(pool.flavor.name, (nodes = new FlavorNodes(pool.flavor)));
-      for (const node of pool.nodes) {
-        const gpuFree: number[] = [];
-        let wholeFree = 0;
-        for (let i = 0; i < node.capacity.gpus; i++) {
-          const free = Math.max(0, FULL_GPU_MILLI - (node.gpuUsedMilli[i] ?? 0));
-          gpuFree.push(free);
-          if (free === FULL_GPU_MILLI) wholeFree++;
-        }
-        const slot: NodeSlot = {
-          order: order++,
-          pool,
-          node,
-          freeCpuMilli: node.capacity.cpuMilli - node.usedCpuMilli,
-          freeMemoryMiB: node.capacity.memoryMiB - node.usedMemoryMiB,
-          gpuFree,
-          wholeFree,
-          heldFor: null,
-        };
-        nodes.slots.push(slot);
-        this.slotsByKey.set(nodeKey(pool.name, node.name), slot);
-      }
+      this.flavorOfPool.set(pool.name, pool.flavor.name);
+      const list = poolsOf.get(pool.flavor.name);
+      if (list) list.push(pool);
+      else poolsOf.set(pool.flavor.name, [pool]);
     }
+    for (const [name, list] of poolsOf) this.flavors.set(name, new FlavorNodes((list[0] as PoolState).flavor, list));
   }
 
+  /** The flavor's nodes, or undefined when no pool has that flavor. */
+  flavor(name: string): FlavorNodes | undefined {
+    return this.flavors.get(name);
+  }
+
+  /** The slot of a node by name (the index is built per flavor on first use). */
   slot(pool: string, node: string): NodeSlot | undefined {
-    return this.slotsByKey.get(nodeKey(pool, node));
+    let byName = this.slotsByPool.get(pool);
+    if (byName === undefined) {
+      const flavor = this.flavorOfPool.get(pool);
+      if (flavor === undefined) return undefined;
+      for (const slot of (this.flavors.get(flavor) as FlavorNodes).slots) {
+        let names = this.slotsByPool.get(slot.pool.name);
+        if (!names) this.slotsByPool.set(slot.pool.name, (names = new Map()));
+        names.set(slot.node.name, slot);
+      }
+      byName = this.slotsByPool.get(pool) ?? new Map<string, NodeSlot>();
+      this.slotsByPool.set(pool, byName);
+    }
+    return byName.get(node);
   }
 
   /** Books `need` on the slot's devices `gpuIndices` for the rest of the round. */
@@ -107,6 +148,19 @@ export class ClusterCapacity {
       if (slot.gpuFree[i] === FULL_GPU_MILLI) slot.wholeFree--;
       slot.gpuFree[i] = (slot.gpuFree[i] ?? 0) - need.gpuMilli;
     }
-    this.flavors.get(slot.pool.flavor.name)?.changed();
+    this.flavors.get(slot.pool.flavor.name)?.changed(slot);
   }
+}
+
+function slotOf(pool: PoolState, node: NodeState, index: number): NodeSlot {
+  const gpus = node.capacity.gpus;
+  const gpuFree = new Array<number>(gpus);
+  let wholeFree = 0;
+  for (let i = 0; i < gpus; i++) {
+    const used = node.gpuUsedMilli[i] ?? 0;
+    const free = used <= 0 ? FULL_GPU_MILLI : used >= FULL_GPU_MILLI ? 0 : FULL_GPU_MILLI - used;
+    gpuFree[i] = free;
+    if (free === FULL_GPU_MILLI) wholeFree++;
+  }
+  return { index, pool, node, freeCpuMilli: node.capacity.cpuMilli - node.usedCpuMilli, freeMemoryMiB: node.capacity.memoryMiB - node.usedMemoryMiB, gpuFree, wholeFree, heldFor: null };
 }

@@ -32,7 +32,7 @@ export function eligibleFlavors(job: PendingWorkload, queue: QueueState, capacit
   const models = job.resources.gpuModel?.split('|').map((m) => m.trim()).filter((m) => m.length > 0) ?? [];
   const candidates: FlavorCandidate[] = [];
   for (const quota of queue.flavors) {
-    const nodes = capacity.flavors.get(quota.flavor);
+    const nodes = capacity.flavor(quota.flavor);
     if (!nodes) continue;
     const flavor = nodes.flavor;
     if (!capacityMatches(job, flavor)) continue;

@@ -45,10 +45,10 @@ function clampShare(milli: number): number {
   return Math.min(FULL_GPU_MILLI, Math.max(1, Math.round(milli)));
 }
 
-/** `4 GPUs × 0.46, 6000m CPU, 12288 MiB` — for waiting reasons. */
+/** `4 GPUs, 6000m CPU, 12288 MiB` or `1 GPU × 0.46, …` — for waiting reasons. */
 export function describeNeed(need: NodeNeed): string {
   const cpu = `${need.cpuMilli}m CPU, ${need.memoryMiB} MiB`;
   if (need.gpus === 0) return cpu;
-  const gpus = need.gpuMilli >= FULL_GPU_MILLI ? `${need.gpus} free GPU${need.gpus === 1 ? '' : 's'}` : `${need.gpus} GPU${need.gpus === 1 ? '' : 's'} with ${need.gpuMilli / FULL_GPU_MILLI} free`;
-  return `${gpus}, ${cpu}`;
+  const share = need.gpuMilli >= FULL_GPU_MILLI ? '' : ` × ${need.gpuMilli / FULL_GPU_MILLI}`;
+  return `${need.gpus} GPU${need.gpus === 1 ? '' : 's'}${share}, ${cpu}`;
 }

@@ -14,52 +14,38 @@ export interface Placement {
  * Where `need` goes among a flavor's nodes, all of it on one node, or null.
  *
  * `first-fit` takes the first node (pool order, then node order) and its first devices
- * with room. `best-fit` packs: it takes the devices with the least free share that still
- * fits, then the node left with the fewest wholly free GPUs, then the least free CPU, so
- * partly used nodes fill up first and whole nodes stay free for large jobs. A CPU-only
- * job on GPU nodes goes where the fewest GPUs are free, so it does not strand them.
+ * with room. `best-fit` packs, in the manner of Kubernetes' `MostAllocated` scoring: it
+ * takes the node left with the least free capacity after the job is placed (free GPU
+ * share, CPU and memory, each as a fraction of the node, summed), so partly used nodes
+ * fill up first and empty nodes stay empty for large jobs; on that node it takes the
+ * devices with the least free share that still hold the job, so fractional jobs share
+ * GPUs that are already shared and whole GPUs stay whole. Counting CPU and memory, not
+ * only GPUs, matters because a job is admitted all or nothing: a node with eight free
+ * GPUs and no free CPU holds nobody. Ties go to the tighter devices, then node order.
  */
 export function findPlacement(nodes: FlavorNodes, need: NodeNeed, jobId: string, strategy: PlacementStrategy): Placement | null {
   let best: Placement | null = null;
-  let bestScore: Score | null = null;
-  for (const slot of nodes.slots) {
+  let bestFree = Infinity;
+  let bestTaken = Infinity;
+  for (const slot of need.gpus > 0 ? nodes.slotsWithFreeGpu : nodes.slots) {
     if (slot.heldFor !== null && slot.heldFor !== jobId) continue;
     if (slot.freeCpuMilli < need.cpuMilli || slot.freeMemoryMiB < need.memoryMiB) continue;
     const gpuIndices = strategy === 'first-fit' ? firstDevices(slot, need) : tightestDevices(slot, need);
     if (gpuIndices === null) continue;
     if (strategy === 'first-fit') return { slot, gpuIndices };
-    const score = scoreOf(slot, need, gpuIndices);
-    if (bestScore === null || less(score, bestScore)) {
+    const cap = slot.node.capacity;
+    let freeShare = -gpuIndices.length * need.gpuMilli;
+    let taken = 0;
+    for (const f of slot.gpuFree) freeShare += f;
+    for (const i of gpuIndices) taken += slot.gpuFree[i] ?? 0;
+    const free = (cap.gpus > 0 ? freeShare / (cap.gpus * FULL_GPU_MILLI) : 0) + (slot.freeCpuMilli - need.cpuMilli) / Math.max(1, cap.cpuMilli) + (slot.freeMemoryMiB - need.memoryMiB) / Math.max(1, cap.memoryMiB);
+    if (free < bestFree || (free === bestFree && taken < bestTaken)) {
       best = { slot, gpuIndices };
-      bestScore = score;
+      bestFree = free;
+      bestTaken = taken;
     }
   }
   return best;
-}
-
-/** Lexicographic, smaller is better: [free share of the devices taken, whole GPUs left free, CPU left free]. */
-type Score = [number, number, number];
-
-function scoreOf(slot: NodeSlot, need: NodeNeed, gpuIndices: readonly number[]): Score {
-  if (need.gpus === 0) {
-    let freeShare = 0;
-    for (const f of slot.gpuFree) freeShare += f;
-    return [slot.wholeFree, freeShare, slot.freeCpuMilli - need.cpuMilli];
-  }
-  let taken = 0;
-  let wholeTaken = 0;
-  for (const i of gpuIndices) {
-    const f = slot.gpuFree[i] ?? 0;
-    taken += f;
-    if (f === FULL_GPU_MILLI) wholeTaken++;
-  }
-  return [taken, slot.wholeFree - wholeTaken, slot.freeCpuMilli - need.cpuMilli];
-}
-
-function less(a: Score, b: Score): boolean {
-  if (a[0] !== b[0]) return a[0] < b[0];
-  if (a[1] !== b[1]) return a[1] < b[1];
-  return a[2] < b[2];
 }
 
 function firstDevices(slot: NodeSlot, need: NodeNeed): number[] | null {

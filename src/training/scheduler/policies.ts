@@ -1,6 +1,7 @@
 import { ConfigError } from '../../core/errors/index.js';
 import type { SchedulingPolicy } from '../contracts.js';
 import { decideRound, type RoundRules } from './admission-round.js';
+import { JobShapes } from './job-shape.js';
 
 export interface FalajPolicyOptions {
   /**
@@ -13,9 +14,11 @@ export interface FalajPolicyOptions {
   maxReservations?: number;
   /** Preempt lower-priority preemptible (spot) jobs for a higher-priority job that cannot fit. Default true. */
   preemption?: boolean;
+  /** A blocked job preempts only after waiting this long (ms since submission). Default 0. */
+  preemptAfterMs?: number;
 }
 
-export const FALAJ_POLICY_DEFAULTS = Object.freeze({ starvationThresholdMs: 30 * 60_000, maxReservations: 4, preemption: true });
+export const FALAJ_POLICY_DEFAULTS = Object.freeze({ starvationThresholdMs: 10 * 60_000, maxReservations: 1, preemption: true, preemptAfterMs: 0 });
 
 /**
  * Falaj's admission policy: Kueue's BestEffortFIFO (priority, then submission time; a job
@@ -41,10 +44,12 @@ export function falajPolicy(options: FalajPolicyOptions = {}): SchedulingPolicy 
     placement: 'best-fit',
     headOfLineBlocking: false,
     preemption: options.preemption ?? FALAJ_POLICY_DEFAULTS.preemption,
+    preemptAfterMs: options.preemptAfterMs ?? FALAJ_POLICY_DEFAULTS.preemptAfterMs,
     starvationThresholdMs: threshold,
     maxReservations,
   });
-  return (state) => decideRound(state, rules);
+  const shapes = new JobShapes();
+  return (state) => decideRound(state, rules, shapes);
 }
 
 /**
@@ -53,12 +58,14 @@ export function falajPolicy(options: FalajPolicyOptions = {}): SchedulingPolicy 
  * holds back every later job of its queue (Kueue's StrictFIFO with first-fit placement).
  */
 export function fifoFirstFitPolicy(): SchedulingPolicy {
-  const rules: RoundRules = Object.freeze({ order: 'submission', placement: 'first-fit', headOfLineBlocking: true, preemption: false, starvationThresholdMs: null, maxReservations: 0 });
-  return (state) => decideRound(state, rules);
+  const rules: RoundRules = Object.freeze({ order: 'submission', placement: 'first-fit', headOfLineBlocking: true, preemption: false, preemptAfterMs: 0, starvationThresholdMs: null, maxReservations: 0 });
+  const shapes = new JobShapes();
+  return (state) => decideRound(state, rules, shapes);
 }
 
 /** FIFO by submission with first-fit, skipping jobs that do not fit (no head-of-line blocking, so large jobs can starve). */
 export function greedyFirstFitPolicy(): SchedulingPolicy {
-  const rules: RoundRules = Object.freeze({ order: 'submission', placement: 'first-fit', headOfLineBlocking: false, preemption: false, starvationThresholdMs: null, maxReservations: 0 });
-  return (state) => decideRound(state, rules);
+  const rules: RoundRules = Object.freeze({ order: 'submission', placement: 'first-fit', headOfLineBlocking: false, preemption: false, preemptAfterMs: 0, starvationThresholdMs: null, maxReservations: 0 });
+  const shapes = new JobShapes();
+  return (state) => decideRound(state, rules, shapes);
 }

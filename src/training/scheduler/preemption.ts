@@ -3,27 +3,42 @@ import type { ClusterCapacity, FlavorNodes, NodeSlot } from './capacity.js';
 import type { NodeNeed } from './need.js';
 import { fitsWithout } from './placement.js';
 
-/** Running preemptible workloads by the node they hold, cheapest victim first. */
-export type VictimIndex = Map<NodeSlot, RunningWorkload[]>;
+/** Running preemptible workloads by flavor and node (in node order), cheapest victim first. */
+export interface VictimIndex {
+  byFlavor: Map<string, Map<NodeSlot, RunningWorkload[]>>;
+}
+
+/** No job of this priority or lower can preempt anything; Infinity when nothing is preemptible. */
+export function lowestPreemptiblePriority(running: readonly RunningWorkload[]): number {
+  let lowest = Infinity;
+  for (const r of running) if (r.preemptible && r.priority < lowest) lowest = r.priority;
+  return lowest;
+}
 
 /**
  * Victims are tried lowest priority first, then most recently admitted (it has lost the
  * least work), then by id: Kueue's candidate order.
  */
 export function indexVictims(running: readonly RunningWorkload[], capacity: ClusterCapacity): VictimIndex {
-  const index: VictimIndex = new Map();
+  const unordered = new Map<string, Map<NodeSlot, RunningWorkload[]>>();
   for (const r of running) {
     if (!r.preemptible) continue;
     const slot = capacity.slot(r.pool, r.node);
     if (!slot) continue;
-    const list = index.get(slot);
+    let bySlot = unordered.get(slot.pool.flavor.name);
+    if (!bySlot) unordered.set(slot.pool.flavor.name, (bySlot = new Map()));
+    const list = bySlot.get(slot);
     if (list) list.push(r);
-    else index.set(slot, [r]);
+    else bySlot.set(slot, [r]);
   }
-  for (const list of index.values()) {
-    list.sort((a, b) => a.priority - b.priority || b.admittedAt - a.admittedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const byFlavor = new Map<string, Map<NodeSlot, RunningWorkload[]>>();
+  for (const [flavor, bySlot] of unordered) {
+    for (const list of bySlot.values()) {
+      list.sort((a, b) => a.priority - b.priority || b.admittedAt - a.admittedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    }
+    byFlavor.set(flavor, new Map([...bySlot.entries()].sort(([a], [b]) => a.index - b.index)));
   }
-  return index;
+  return { byFlavor };
 }
 
 export interface PreemptionPlan {
@@ -50,12 +65,10 @@ export function planPreemption(
 ): PreemptionPlan | null {
   let best: PreemptionPlan | null = null;
   let bestCost: [number, number, number] | null = null;
-  for (const slot of nodes.slots) {
+  for (const [slot, onNode] of victims.byFlavor.get(nodes.flavor.name) ?? []) {
     if (slot.heldFor !== null && slot.heldFor !== jobId) continue;
-    const onNode = victims.get(slot);
-    if (!onNode) continue;
     const candidates = onNode.filter((v) => v.priority < priority && !alreadyChosen.has(v.id));
-    if (candidates.length === 0) continue;
+    if (candidates.length === 0 || !fitsWithout(slot, need, candidates)) continue;
     const chosen: RunningWorkload[] = [];
     for (const v of candidates) {
       chosen.push(v);

@@ -46,8 +46,17 @@ export class QuotaLedger {
         this.cohorts.set(queue.cohort, members);
       }
     }
+    // Running workloads come in runs of one queue and flavor: reuse the cell while they do.
+    let cell: QuotaAmount | null = null;
+    let cellQueue = '';
+    let cellFlavor = '';
     for (const r of running) {
-      this.add(r.queue, r.flavor, { cpuMilli: r.cpuMilli, memoryMiB: r.memoryMiB, gpuMilli: r.gpuIndices.length * r.gpuMilli });
+      if (cell === null || r.queue !== cellQueue || r.flavor !== cellFlavor) {
+        cell = this.usageCell(r.queue, r.flavor);
+        cellQueue = r.queue;
+        cellFlavor = r.flavor;
+      }
+      this.addTo(cell, r.cpuMilli, r.memoryMiB, r.gpuIndices.length * r.gpuMilli);
     }
   }
 
@@ -55,15 +64,26 @@ export class QuotaLedger {
     return this.queues.get(name);
   }
 
-  usageOf(queue: string, flavor: string): QuotaAmount {
+  usageOf(queue: string, flavor: string): Readonly<QuotaAmount> {
     return this.usage.get(queue)?.get(flavor) ?? zero();
   }
 
   add(queue: string, flavor: string, amount: QuotaAmount): void {
+    this.addTo(this.usageCell(queue, flavor), amount.cpuMilli, amount.memoryMiB, amount.gpuMilli);
+  }
+
+  private usageCell(queue: string, flavor: string): QuotaAmount {
     let perFlavor = this.usage.get(queue);
     if (!perFlavor) this.usage.set(queue, (perFlavor = new Map()));
-    const used = perFlavor.get(flavor) ?? zero();
-    perFlavor.set(flavor, { cpuMilli: used.cpuMilli + amount.cpuMilli, memoryMiB: used.memoryMiB + amount.memoryMiB, gpuMilli: used.gpuMilli + amount.gpuMilli });
+    let used = perFlavor.get(flavor);
+    if (!used) perFlavor.set(flavor, (used = zero()));
+    return used;
+  }
+
+  private addTo(used: QuotaAmount, cpuMilli: number, memoryMiB: number, gpuMilli: number): void {
+    used.cpuMilli += cpuMilli;
+    used.memoryMiB += memoryMiB;
+    used.gpuMilli += gpuMilli;
   }
 
   /**
