@@ -14,7 +14,7 @@ import { trainingRoutes } from '../training/http/training.routes.js';
 import { registerErrorHandling } from './error-handler.js';
 import { healthRoutes } from './health.routes.js';
 import { createMetrics, registerMetricsHooks } from './metrics.js';
-import { registerValidation } from './validation.js';
+import { lazySerializerFactory, registerValidation } from './validation.js';
 import { buildServices, type ServiceOptions, type Services } from './services.js';
 
 export interface BuildAppOptions extends ServiceOptions {
@@ -53,6 +53,8 @@ export async function buildApp(config: FalajConfig, options: BuildAppOptions = {
     // one access line per request from our onResponse hook instead of Fastify's two
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // serializers compile on first use (see validation.ts): a cold start compiles nothing it does not answer
+    schemaController: { compilersFactory: { buildSerializer: lazySerializerFactory() } },
     forceCloseConnections: 'idle',
     ...(config.server.tlsCert && config.server.tlsKey ? { https: tlsOptions(config) } : {}),
   } as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>();
