@@ -19,8 +19,8 @@ export interface Eligibility {
  * The queue's flavors this job may use, in the queue's order (so "spot first, then
  * on-demand" is a matter of listing the spot flavor first).
  *
- * - tier `gpu`, or any job asking for GPUs: flavors with a GPU model, the job's
- *   `resources.gpuModel` if it names one (`A100|H100` lists alternatives);
+ * - tier `gpu`: flavors with a GPU model, the job's `resources.gpuModel` if it names
+ *   one (`A100|H100` lists alternatives);
  * - tier `cpu`: CPU flavors (no GPU model), with the job's `cpuFallback` resources;
  * - tier `auto`: GPU flavors, and CPU flavors too once `now >= autoCpuAfter` (at once
  *   when no `autoCpuAfter` is set);

@@ -3,3 +3,4 @@ export { QuotaLedger, type QuotaCheck } from './quota.js';
 export { eligibleFlavors, type Eligibility, type FlavorCandidate } from './eligibility.js';
 export { byPriorityThenSubmission, bySubmission } from './ordering.js';
 export type { NodeNeed, QuotaAmount } from './need.js';
+export type { PlacementStrategy } from './placement.js';
