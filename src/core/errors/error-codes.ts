@@ -115,6 +115,10 @@ export const ERROR_CODES = {
   FALAJ_KUBERNETES_MANIFEST_INVALID: 'Attempt cannot be rendered as a Kubernetes Job',
   FALAJ_KUBERNETES_API_FAILED: 'Kubernetes API request failed',
 
+  // serving
+  FALAJ_MODEL_NOT_LOADED: 'Model is not loaded in the runtime',
+  FALAJ_INFERENCE_FAILED: 'Inference failed',
+
   // client-side (CLI, SDK)
   FALAJ_NOT_LOGGED_IN: 'No credentials: run falaj login',
   FALAJ_SERVER_UNREACHABLE: 'Server cannot be reached',
