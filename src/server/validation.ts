@@ -26,16 +26,22 @@ export function compileAllSchemas(): number {
   return all.length;
 }
 
-function lazyValidator(compile: () => ValidateFunction): ValidateFunction {
-  let compiled: ValidateFunction | undefined;
+/** `compile`, run once on first use; registered so {@link compileAllSchemas} can force it. */
+function lazily<T>(compile: () => T): () => T {
+  let compiled: T | undefined;
   const ensure = () => {
-    if (!compiled) {
+    if (compiled === undefined) {
       compiled = compile();
       pending.delete(ensure);
     }
     return compiled;
   };
   pending.add(ensure);
+  return ensure;
+}
+
+function lazyValidator(compile: () => ValidateFunction): ValidateFunction {
+  const ensure = lazily(compile);
   // Fastify reads `.errors` off the function it was given after a failed call
   const validate = ((data: unknown) => {
     const fn = ensure();
@@ -47,15 +53,7 @@ function lazyValidator(compile: () => ValidateFunction): ValidateFunction {
 }
 
 function lazySerializer(compile: () => Serializer): Serializer {
-  let compiled: Serializer | undefined;
-  const ensure = () => {
-    if (!compiled) {
-      compiled = compile();
-      pending.delete(ensure);
-    }
-    return compiled;
-  };
-  pending.add(ensure);
+  const ensure = lazily(compile);
   return (doc) => ensure()(doc);
 }
 

@@ -9,7 +9,7 @@ import { syntheticData } from '../training/trainer/synthetic.js';
 async function tinyModel(): Promise<{ bytes: Uint8Array; model: TabularModel }> {
   const spec = withTrainerDefaults({ type: 'tabular', task: 'binary', label: 'y', model: 'linear', epochs: 3 });
   const result = await trainTabularModel(syntheticData('linear', 400), spec);
-  return { bytes: exportOnnx(result.model), model: result.model };
+  return { bytes: exportOnnx(result.model!), model: result.model! };
 }
 
 const rows = (n: number) => Float32Array.from({ length: n * 4 }, (_, i) => ((i * 37) % 101) - 50);
