@@ -9,12 +9,14 @@ import type { ModelRegistry, ArtifactStore } from '../../registry/index.js';
 import { acquireLease, releaseLease, type Db } from '../../storage/metadata/index.js';
 import { SYSTEM_PRINCIPAL, type AuditLog, type RequestContext, type TokenService } from '../../security/index.js';
 import type { TrackingService } from '../../tracking/index.js';
-import type { AttemptOutcome, Executor, ExecutorKind, PendingWorkload, PoolState, QueueState, RunningWorkload, SchedulingPolicy } from '../contracts.js';
-import { backoffMs, jobRequirements, queueQuotas } from '../definitions/resolve.js';
+import type { AttemptOutcome, Executor, ExecutorKind, PendingWorkload, PoolState, QueueState, SchedulingPolicy } from '../contracts.js';
+import { jobRequirements, queueQuotas } from '../definitions/resolve.js';
 import type { QueueSpec, TrainingJobSpec } from '../definitions/spec.schema.js';
 import { attemptDirs, restoreCheckpoint, saveCheckpoint, saveLog, saveModelOutput } from './attempt-files.js';
 import { attemptCost } from './cost.js';
 import { jobEnvironment } from './job-env.js';
+import { logTail, nextJobState } from './attempt-outcome.js';
+import { holdCapacity } from './scheduling-view.js';
 import * as repo from './training.repository.js';
 import type { TrainingAttemptTable, TrainingJobTable } from './training.table.js';
 import { DEFAULT_QUEUE, defaultQueueSpec, type TrainingService } from './training.service.js';
@@ -186,31 +188,7 @@ export class TrainingRunner {
     const pools = await this.o.service.poolStates();
     const poolByName = new Map(pools.map((p) => [p.name, p]));
     const active = await repo.activeAttempts(this.o.db);
-    const running: RunningWorkload[] = [];
-    for (const a of active) {
-      const pool = poolByName.get(a.pool);
-      const node = pool?.nodes.find((n) => n.name === a.node);
-      const gpuIndices = JSON.parse(a.gpu_indices) as number[];
-      if (node) {
-        node.usedCpuMilli += a.cpu_milli;
-        node.usedMemoryMiB += a.memory_mib;
-        for (const i of gpuIndices) if (i < node.gpuUsedMilli.length) node.gpuUsedMilli[i]! += a.gpu_milli;
-      }
-      running.push({
-        id: a.job_id,
-        queue: `${a.project}/${a.queue}`,
-        priority: a.priority,
-        admittedAt: Date.parse(a.started_at),
-        pool: a.pool,
-        flavor: a.flavor,
-        node: a.node,
-        cpuMilli: a.cpu_milli,
-        memoryMiB: a.memory_mib,
-        gpuIndices,
-        gpuMilli: a.gpu_milli,
-        preemptible: a.preemptible === 1 && a.state === 'running',
-      });
-    }
+    const running = holdCapacity(active, poolByName);
     const queued = (await repo.queuedJobs(this.o.db)).filter((j) => j.cancel_requested === 0);
     const eligible = queued.filter((j) => !j.next_attempt_at || Date.parse(j.next_attempt_at) <= now.getTime());
     const queues = await this.queueStates(pools, [...queued.map((j) => j.project), ...active.map((a) => a.project)]);
@@ -424,33 +402,7 @@ export class TrainingRunner {
     const gpus = (JSON.parse(a.gpu_indices) as number[]).length * (a.gpu_milli / 1000);
     const cost = pool ? attemptCost(pool, { cpuMilli: a.cpu_milli, memoryMiB: a.memory_mib, gpus }, now.getTime() - Date.parse(a.started_at)) : 0;
     const message = outcome.kind === 'succeeded' ? null : outcome.message;
-    const patch: Partial<TrainingJobTable> = { cost: job.cost + cost, updated_at: now.toISOString() };
-    let runStatus: 'FINISHED' | 'FAILED' | 'KILLED' | null = null;
-    switch (outcome.kind) {
-      case 'succeeded':
-        Object.assign(patch, { status: 'succeeded', finished_at: now.toISOString(), model_version: modelVersion, waiting_reason: null });
-        runStatus = 'FINISHED';
-        break;
-      case 'cancelled':
-        Object.assign(patch, { status: 'cancelled', finished_at: now.toISOString(), waiting_reason: null });
-        runStatus = 'KILLED';
-        break;
-      case 'preempted':
-      case 'lost':
-        Object.assign(patch, { status: 'queued', next_attempt_at: null, waiting_reason: `requeued: attempt ${attempt} was ${outcome.kind} (${outcome.message})` });
-        break;
-      default: {
-        const failures = job.failures + 1;
-        if (failures > req.retries) {
-          const tail = await logTail(dirs.logFile);
-          Object.assign(patch, { status: 'failed', failures, finished_at: now.toISOString(), last_error: `${message}${tail ? `\n--- last lines of the log ---\n${tail}` : ''}`, waiting_reason: null });
-          runStatus = 'FAILED';
-        } else {
-          const next = new Date(now.getTime() + backoffMs(req, failures)).toISOString();
-          Object.assign(patch, { status: 'queued', failures, last_error: message, next_attempt_at: next, waiting_reason: `retry ${failures} of ${req.retries} after a backoff, not before ${next}` });
-        }
-      }
-    }
+    const { patch, runStatus } = await nextJobState({ job, attempt, outcome, req, now, cost, modelVersion, logTail: () => logTail(dirs.logFile) });
     await this.o.db.transaction().execute(async (tx) => {
       await repo.updateAttempt(tx, jobId, attempt, {
         state: 'ended',
@@ -493,15 +445,5 @@ export class TrainingRunner {
       },
     });
     return version.version;
-  }
-}
-
-async function logTail(file: string, lines = 20): Promise<string> {
-  try {
-    const { readFile } = await import('node:fs/promises');
-    const text = await readFile(file, 'utf8');
-    return text.split('\n').filter(Boolean).slice(-lines).join('\n');
-  } catch {
-    return '';
   }
 }
