@@ -9,14 +9,15 @@ import type { ModelRegistry, ArtifactStore } from '../../registry/index.js';
 import { acquireLease, releaseLease, type Db } from '../../storage/metadata/index.js';
 import { SYSTEM_PRINCIPAL, type AuditLog, type RequestContext, type TokenService } from '../../security/index.js';
 import type { TrackingService } from '../../tracking/index.js';
-import type { AttemptOutcome, Executor, ExecutorKind, PendingWorkload, PoolState, QueueState, SchedulingPolicy } from '../contracts.js';
+import type { Admission, AttemptOutcome, Executor, ExecutorKind, PendingWorkload, PoolState, QueueState, SchedulingPolicy } from '../contracts.js';
 import { jobRequirements, queueQuotas } from '../definitions/resolve.js';
 import type { QueueSpec, TrainingJobSpec } from '../definitions/spec.schema.js';
-import { attemptDirs, restoreCheckpoint, saveCheckpoint, saveLog, saveModelOutput } from './attempt-files.js';
+import { attemptDirs, restoreCheckpoint, saveCheckpoint, saveLog } from './attempt-files.js';
 import { attemptCost } from './cost.js';
 import { jobEnvironment } from './job-env.js';
 import { logTail, nextJobState } from './attempt-outcome.js';
 import { holdCapacity } from './scheduling-view.js';
+import { buildTrainingData, registerJobModel } from './job-io.js';
 import * as repo from './training.repository.js';
 import type { TrainingAttemptTable, TrainingJobTable } from './training.table.js';
 import { DEFAULT_QUEUE, defaultQueueSpec, type TrainingService } from './training.service.js';
@@ -255,7 +256,7 @@ export class TrainingRunner {
     return { states, specs };
   }
 
-  private async admit(job: TrainingJobTable, spec: TrainingJobSpec, pool: PoolState, adm: import('../contracts.js').Admission): Promise<void> {
+  private async admit(job: TrainingJobTable, spec: TrainingJobSpec, pool: PoolState, adm: Admission): Promise<void> {
     const attempt = job.attempts + 1;
     const now = this.clock.now().toISOString();
     const started = await this.o.db.transaction().execute(async (tx) => {
@@ -309,12 +310,12 @@ export class TrainingRunner {
     void launch.finally(() => this.launching.delete(launch));
   }
 
-  private async launch(job: TrainingJobTable, spec: TrainingJobSpec, attempt: number, pool: PoolState, adm: import('../contracts.js').Admission): Promise<void> {
+  private async launch(job: TrainingJobTable, spec: TrainingJobSpec, attempt: number, pool: PoolState, adm: Admission): Promise<void> {
     const executor = this.o.executors[pool.executor];
     if (!executor) throw new Error(`pool ${pool.name} needs the ${pool.executor} executor, which is not configured on this server (training.kubeconfig)`);
     const req = jobRequirements(spec, (await this.o.service.queueSpec(job.project, job.queue)).priorityClasses);
     const dirs = attemptDirs(this.o.dataDir, job.id, attempt);
-    const trainingData = await this.trainingData(job, spec);
+    const trainingData = await buildTrainingData(this.o, job, spec);
     if (req.checkpoint) await restoreCheckpoint(this.o.artifacts, this.ctx, job.project, job.run_id, dirs.checkpointDir);
     const expiresInMs = (req.timeoutMs > 0 ? req.timeoutMs : 7 * 86_400_000) + 3_600_000;
     const { token, info } = await this.o.tokens.create(this.ctx, { project: job.project, role: 'editor', name: `job-${job.id}-attempt-${attempt}`, expiresInMs });
@@ -336,21 +337,6 @@ export class TrainingRunner {
     // a cancel or preemption that arrived while it was starting
     const now = await repo.findAttempt(this.o.db, job.id, attempt);
     if (now?.state === 'stopping' && now.stop_reason) await executor.stop(externalId, now.stop_reason as 'cancelled' | 'preempted');
-  }
-
-  /** Builds the job's training set once (first attempt) and records it as the run's input. */
-  private async trainingData(job: TrainingJobTable, spec: TrainingJobSpec): Promise<string | null> {
-    const input = spec.inputs?.trainingData;
-    if (!input) return null;
-    if (job.training_data_path) return job.training_data_path;
-    const dataset = await this.o.datasets.build({ principal: SYSTEM_PRINCIPAL, requestId: job.id }, job.project, { featureService: input.featureService, spinePath: input.spine });
-    const { path } = await this.o.datasets.get(job.project, dataset.id);
-    await repo.updateJob(this.o.db, job.id, { dataset_id: dataset.id, training_data_path: path });
-    await this.o.tracking.logInputs(job.project, job.run_id, [
-      // MLflow caps a digest at 36 characters; the source carries the whole SHA-256
-      { name: dataset.id, digest: dataset.sha256.slice(0, 36), sourceType: 'falaj-dataset', source: `falaj:datasets/${dataset.id}@sha256:${dataset.sha256}`, tags: { 'mlflow.data.context': 'training' } },
-    ]);
-    return path;
   }
 
   // --- attempt end -------------------------------------------------------------------
@@ -390,7 +376,7 @@ export class TrainingRunner {
     let modelVersion: number | null = null;
     if (outcome.kind === 'succeeded' && spec.outputs?.registerModel) {
       try {
-        modelVersion = await this.register(job, spec, dirs.outputDir);
+        modelVersion = await registerJobModel(this.o, this.ctx, job, spec, dirs.outputDir);
       } catch (err) {
         outcome = { kind: 'failed', exitCode: 0, signal: null, message: `registering the model failed: ${err instanceof Error ? err.message : String(err)}` };
       }
@@ -423,27 +409,5 @@ export class TrainingRunner {
       });
     });
     if (runStatus) await this.o.tracking.updateRun(ctx, job.project, job.run_id, { status: runStatus }).catch(() => undefined);
-  }
-
-  private async register(job: TrainingJobTable, spec: TrainingJobSpec, outputDir: string): Promise<number> {
-    const out = spec.outputs!.registerModel!;
-    const path = out.path ?? 'model.onnx';
-    const files = await saveModelOutput(this.o.artifacts, this.ctx, job.project, job.run_id, outputDir, path);
-    // a pod's output directory is not on this machine: there the job uploads `model/…` to its run itself
-    if (files.length === 0 && (await this.o.artifacts.list(job.project, job.run_id, 'model')).length === 0) {
-      throw new Error(`the job wrote no ${path} under FALAJ_OUTPUT_DIR (and uploaded no model/ artifacts to its run)`);
-    }
-    await this.o.models.getModel(job.project, out.name).catch(async () => this.o.models.createModel(this.ctx, job.project, { name: out.name }));
-    const fresh = await repo.findJob(this.o.db, job.id);
-    const dataset = fresh?.dataset_id ? await this.o.datasets.get(job.project, fresh.dataset_id) : undefined;
-    const version = await this.o.models.createVersion(this.ctx, job.project, out.name, {
-      source: `runs:/${job.run_id}/model`,
-      ...(out.description ? { description: out.description } : {}),
-      tags: { 'falaj.job.id': job.id },
-      lineage: {
-        ...(dataset ? { datasets: [{ id: dataset.id, sha256: dataset.sha256 }], featureService: { name: dataset.featureService, version: dataset.featureServiceVersion } } : {}),
-      },
-    });
-    return version.version;
   }
 }
