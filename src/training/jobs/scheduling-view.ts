@@ -1,5 +1,8 @@
-import type { PoolState, RunningWorkload } from '../contracts.js';
-import type { TrainingAttemptTable } from './training.table.js';
+import type { PendingWorkload, PoolState, QueueState, RunningWorkload } from '../contracts.js';
+import { jobRequirements, queueQuotas } from '../definitions/resolve.js';
+import type { QueueSpec, TrainingJobSpec } from '../definitions/spec.schema.js';
+import type { TrainingAttemptTable, TrainingJobTable, TrainingQueueTable } from './training.table.js';
+import { DEFAULT_QUEUE, defaultQueueSpec } from './training.service.js';
 
 /**
  * Marks on each pool's nodes what the active attempts hold (CPU, memory, GPU share per
@@ -30,4 +33,31 @@ export function holdCapacity(active: readonly TrainingAttemptTable[], poolByName
       preemptible: a.preemptible === 1 && a.state === 'running',
     };
   });
+}
+
+/** A queued job as the scheduler sees it; `auto` jobs may take CPU once their GPU wait limit has passed. */
+export function pendingWorkload(job: TrainingJobTable, spec: TrainingJobSpec, queueSpec: QueueSpec): PendingWorkload {
+  const req = jobRequirements(spec, queueSpec.priorityClasses);
+  const submittedAt = Date.parse(job.submitted_at);
+  return {
+    id: job.id,
+    queue: `${job.project}/${job.queue}`,
+    priority: job.priority,
+    submittedAt,
+    resources: req.resources,
+    cpuFallback: req.cpuFallback,
+    tier: req.tier,
+    capacity: req.capacity,
+    ...(req.tier === 'auto' ? { autoCpuAfter: submittedAt + req.gpuWaitLimitMs } : {}),
+  };
+}
+
+/** Every declared queue (cohorts span projects), plus the implicit `default` queue of each project with work; keyed `project/queue`. */
+export function queueStates(rows: readonly TrainingQueueTable[], pools: readonly PoolState[], projects: readonly string[]): { states: QueueState[]; specs: Map<string, QueueSpec> } {
+  const specs = new Map<string, QueueSpec>();
+  for (const row of rows) specs.set(`${row.project}/${row.name}`, JSON.parse(row.spec) as QueueSpec);
+  const fallback = defaultQueueSpec(pools);
+  for (const p of new Set(projects)) if (!specs.has(`${p}/${DEFAULT_QUEUE}`)) specs.set(`${p}/${DEFAULT_QUEUE}`, fallback);
+  const states = [...specs.entries()].map(([key, spec]) => ({ name: key, project: key.slice(0, key.indexOf('/')), cohort: spec.cohort, flavors: queueQuotas(spec) }));
+  return { states, specs };
 }

@@ -9,18 +9,18 @@ import type { ModelRegistry, ArtifactStore } from '../../registry/index.js';
 import { acquireLease, releaseLease, type Db } from '../../storage/metadata/index.js';
 import { SYSTEM_PRINCIPAL, type AuditLog, type RequestContext, type TokenService } from '../../security/index.js';
 import type { TrackingService } from '../../tracking/index.js';
-import type { Admission, AttemptOutcome, Executor, ExecutorKind, PendingWorkload, PoolState, QueueState, SchedulingPolicy } from '../contracts.js';
-import { jobRequirements, queueQuotas } from '../definitions/resolve.js';
+import type { Admission, AttemptOutcome, Executor, ExecutorKind, PendingWorkload, PoolState, SchedulingPolicy } from '../contracts.js';
+import { jobRequirements } from '../definitions/resolve.js';
 import type { QueueSpec, TrainingJobSpec } from '../definitions/spec.schema.js';
 import { attemptDirs, restoreCheckpoint, saveCheckpoint, saveLog } from './attempt-files.js';
 import { attemptCost } from './cost.js';
 import { jobEnvironment } from './job-env.js';
 import { logTail, nextJobState } from './attempt-outcome.js';
-import { holdCapacity } from './scheduling-view.js';
+import { holdCapacity, pendingWorkload, queueStates } from './scheduling-view.js';
 import { buildTrainingData, registerJobModel } from './job-io.js';
 import * as repo from './training.repository.js';
 import type { TrainingAttemptTable, TrainingJobTable } from './training.table.js';
-import { DEFAULT_QUEUE, defaultQueueSpec, type TrainingService } from './training.service.js';
+import type { TrainingService } from './training.service.js';
 
 const LEASE = 'training-scheduler';
 const FALAJ_BIN = fileURLToPath(new URL('../../../bin/falaj.js', import.meta.url));
@@ -192,7 +192,7 @@ export class TrainingRunner {
     const running = holdCapacity(active, poolByName);
     const queued = (await repo.queuedJobs(this.o.db)).filter((j) => j.cancel_requested === 0);
     const eligible = queued.filter((j) => !j.next_attempt_at || Date.parse(j.next_attempt_at) <= now.getTime());
-    const queues = await this.queueStates(pools, [...queued.map((j) => j.project), ...active.map((a) => a.project)]);
+    const queues = queueStates(await repo.listQueues(this.o.db), pools, [...queued.map((j) => j.project), ...active.map((a) => a.project)]);
     const jobsById = new Map<string, { job: TrainingJobTable; spec: TrainingJobSpec; queueSpec: QueueSpec }>();
     const pending: PendingWorkload[] = [];
     for (const job of eligible) {
@@ -202,20 +202,8 @@ export class TrainingRunner {
         await this.setWaiting(job, `queue ${job.queue} no longer exists`);
         continue;
       }
-      const req = jobRequirements(spec, queueSpec.priorityClasses);
-      const submittedAt = Date.parse(job.submitted_at);
       jobsById.set(job.id, { job, spec, queueSpec });
-      pending.push({
-        id: job.id,
-        queue: `${job.project}/${job.queue}`,
-        priority: job.priority,
-        submittedAt,
-        resources: req.resources,
-        cpuFallback: req.cpuFallback,
-        tier: req.tier,
-        capacity: req.capacity,
-        ...(req.tier === 'auto' ? { autoCpuAfter: submittedAt + req.gpuWaitLimitMs } : {}),
-      });
+      pending.push(pendingWorkload(job, spec, queueSpec));
     }
     for (const job of queued) {
       if (job.next_attempt_at && Date.parse(job.next_attempt_at) > now.getTime()) await this.setWaiting(job, `retrying after a backoff, not before ${job.next_attempt_at}`);
@@ -244,16 +232,6 @@ export class TrainingRunner {
   private async setWaiting(job: TrainingJobTable, reason: string): Promise<void> {
     if (job.waiting_reason === reason) return;
     await repo.updateJob(this.o.db, job.id, { waiting_reason: reason });
-  }
-
-  /** Every declared queue (cohorts span projects), plus the implicit `default` queue of each project with work. */
-  private async queueStates(pools: PoolState[], projects: string[]): Promise<{ states: QueueState[]; specs: Map<string, QueueSpec> }> {
-    const specs = new Map<string, QueueSpec>();
-    for (const row of await repo.listQueues(this.o.db)) specs.set(`${row.project}/${row.name}`, JSON.parse(row.spec) as QueueSpec);
-    const fallback = defaultQueueSpec(pools);
-    for (const p of new Set(projects)) if (!specs.has(`${p}/${DEFAULT_QUEUE}`)) specs.set(`${p}/${DEFAULT_QUEUE}`, fallback);
-    const states = [...specs.entries()].map(([key, spec]) => ({ name: key, project: key.slice(0, key.indexOf('/')), cohort: spec.cohort, flavors: queueQuotas(spec) }));
-    return { states, specs };
   }
 
   private async admit(job: TrainingJobTable, spec: TrainingJobSpec, pool: PoolState, adm: Admission): Promise<void> {
