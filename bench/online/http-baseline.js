@@ -11,7 +11,8 @@ const ts = new Date(Date.now() - 3600e3).toISOString();
 const results = [{ values: ['u00042'], statuses: ['PRESENT'], eventTimestamps: ['1970-01-01T00:00:00.000Z'] }];
 for (let f = 0; f < 50; f++) results.push({ values: [Math.random() * 100], statuses: ['PRESENT'], eventTimestamps: [ts] });
 const names = ['user_id', ...results.slice(1).map((_, f) => 'f' + f)];
-const body = Buffer.from(JSON.stringify({ featureNames: names, results }));
+// argv[2], when given, is the body to answer instead (another benchmark's answer)
+const body = Buffer.from(process.argv[2] ?? JSON.stringify({ featureNames: names, results }));
 const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length };
 http.createServer((req, res) => {
   req.resume();
@@ -20,10 +21,13 @@ http.createServer((req, res) => {
 process.on('SIGINT', () => process.exit(0));
 `;
 
-/** Starts the bare server; resolves with its port, answer size and a stop function. */
-export async function startHttpBaseline() {
+/**
+ * Starts the bare server; resolves with its port, answer size and a stop function.
+ * `body` (a string) replaces the default answer, Falaj's 1-entity online answer.
+ */
+export async function startHttpBaseline({ body } = {}) {
   const port = await freePort();
-  const child = spawn(process.execPath, ['-e', SERVER, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', SERVER, String(port), ...(body === undefined ? [] : [body])], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (c) => (out += c));
   while (!out.includes('ready')) {

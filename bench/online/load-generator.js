@@ -142,6 +142,7 @@ function summary(latency, completed, errors, unfinished, seconds, lag) {
     p50: ms(latency.percentile(50)),
     p90: ms(latency.percentile(90)),
     p99: ms(latency.percentile(99)),
+    p999: ms(latency.percentile(99.9)),
     max: ms(latency.max),
     rate: seconds > 0 ? completed / seconds : NaN,
     completed,

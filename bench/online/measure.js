@@ -73,7 +73,7 @@ async function waitForIdle(pid) {
  * The machine may be shared: returns a function giving the share of all cores (%) that
  * processes other than this one and `pids` used since the call.
  */
-function watchOthers(pids) {
+export function watchOthers(pids) {
   const ours = () => {
     const { user, system } = process.cpuUsage();
     return (user + system) / 1e6 + pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);

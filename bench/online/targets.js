@@ -21,11 +21,20 @@ export function entityPool(n, users) {
  * to its end and dropped; a status other than 200 counts as an error.
  */
 export function falajHttp({ port, token, pool, feast = false, maxSockets }) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets });
   const path = feast ? '/get-online-features' : `/api/v1/projects/${PROJECT}/features/online`;
-  const bodies = pool.map((ids) =>
-    Buffer.from(JSON.stringify(feast ? { feature_service: 'bench', entities: { user_id: ids } } : { featureService: 'bench', entities: { user_id: ids } })),
-  );
+  const bodies = pool.map((ids) => (feast ? { feature_service: 'bench', entities: { user_id: ids } } : { featureService: 'bench', entities: { user_id: ids } }));
+  return jsonPost({ port, token, path, bodies, maxSockets });
+}
+
+/**
+ * POSTs `bodies` (JSON values, serialised once and cycled) to `path` over a keep-alive
+ * agent (`maxSockets` connections at most), with `token` as the bearer. The answer body
+ * is read to its end and dropped; a status other than 200 counts as an error.
+ * `close()` abandons what is still queued and destroys the agent.
+ */
+export function jsonPost({ port, token, path, bodies: values, maxSockets }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets });
+  const bodies = values.map((v) => Buffer.from(JSON.stringify(v)));
   const headers = bodies.map((b) => ({ 'content-type': 'application/json', 'content-length': String(b.length), authorization: `Bearer ${token}` }));
   const live = new Set(); // sent or queued in the agent, not yet answered
   let k = 0;

@@ -19,6 +19,10 @@ import { registerJobs } from './commands/jobs.js';
 import { registerPoolsQueues } from './commands/pools-queues.js';
 import { registerTrain } from './commands/train.js';
 import { registerTrainer } from './commands/trainer.js';
+import { registerDeploy, registerDeployments, registerPredict } from './commands/deployments.js';
+import { registerDemo } from './commands/demo.js';
+import { registerIngest } from './commands/ingest.js';
+import { registerLineage } from './commands/lineage.js';
 
 export function buildProgram(): Command {
   const program = new Command('falaj')
@@ -38,6 +42,12 @@ export function buildProgram(): Command {
   registerPoolsQueues(program);
   registerTrain(program);
   registerTrainer(program);
+  registerDeploy(program);
+  registerDeployments(program);
+  registerPredict(program);
+  registerDemo(program);
+  registerIngest(program);
+  registerLineage(program);
   return program;
 }
 

@@ -2,6 +2,9 @@ import { problemError, Transport, type TransportOptions } from './transport.js';
 import { trackingClient, type TrackingClient } from './tracking-client.js';
 import { modelsClient, type ModelsClient } from '../registry/sdk/models-client.js';
 import { trainingClient, type TrainingClient } from '../training/sdk/training-client.js';
+import { servingClient, type ServingClient } from '../serving/sdk/serving-client.js';
+import { ingestionClient, type IngestionClient } from '../data/sdk/ingestion-client.js';
+import { lineageClient, type LineageClient } from '../data/sdk/lineage-client.js';
 import type {
   AuditEvent,
   AuditVerification,
@@ -44,6 +47,9 @@ export class FalajClient {
     this.tracking = trackingClient(this.transport);
     this.models = modelsClient(this.transport);
     this.training = trainingClient(this.transport);
+    this.serving = servingClient(this.transport);
+    this.ingestion = ingestionClient(this.transport);
+    this.lineage = lineageClient(this.transport);
   }
 
   health = () => this.transport.json<{ status: string }>('GET', '/healthz');
@@ -134,6 +140,11 @@ export class FalajClient {
   /** Registered models, versions (signed), aliases and approvals: see registry/sdk/models-client.ts. */
   readonly models: ModelsClient;
   readonly training: TrainingClient;
+  readonly serving: ServingClient;
+  /** Batch ingestion with validation and quarantine: see data/sdk/ingestion-client.ts. */
+  readonly ingestion: IngestionClient;
+  /** The lineage graph and OpenLineage events: see data/sdk/lineage-client.ts. */
+  readonly lineage: LineageClient;
 
   close(): void {
     this.transport.close();

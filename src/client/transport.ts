@@ -76,8 +76,8 @@ export class Transport {
   }
 
   /** Sends a request and parses JSON, turning problem details into {@link FalajApiError}. */
-  async json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await this.request(method, path, body);
+  async json<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
+    const res = await this.request(method, path, body, headers);
     if (res.status >= 400) throw problemError(res.status, res.body);
     return (res.body ? JSON.parse(res.body) : undefined) as T;
   }

@@ -51,6 +51,7 @@ export class ModelRegistry {
   private readonly clock: Clock;
   private readonly rules: AliasRules;
   private readonly integrity: VersionIntegrity;
+  private readonly created: ((ctx: RequestContext, version: ModelVersion) => void)[] = [];
 
   constructor(
     private readonly db: Kysely<Db>,
@@ -213,7 +214,14 @@ export class ModelRegistry {
       });
       return row;
     });
-    return toVersion(row, []);
+    const created = toVersion(row, []);
+    for (const listener of this.created) listener(ctx, created);
+    return created;
+  }
+
+  /** Called after each version is registered (lineage). */
+  onVersionCreated(listener: (ctx: RequestContext, version: ModelVersion) => void): void {
+    this.created.push(listener);
   }
 
   async getVersion(project: string, model: string, version: number): Promise<ModelVersion> {

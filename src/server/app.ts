@@ -13,7 +13,13 @@ import { mlflowRoutes } from '../mlflow/index.js';
 import { trainingRoutes } from '../training/http/training.routes.js';
 import { registerErrorHandling } from './error-handler.js';
 import { healthRoutes } from './health.routes.js';
-import { createMetrics, registerMetricsHooks } from './metrics.js';
+import { registerMetricsHooks } from './metrics.js';
+import { deploymentRoutes } from '../serving/http/deployments.routes.js';
+import { predictRoutes } from '../serving/http/predict.routes.js';
+import { oipRoutes } from '../serving/http/oip.routes.js';
+import { ingestionRoutes } from '../data/http/ingestion.routes.js';
+import { streamRoutes } from '../data/http/streams.routes.js';
+import { lineageRoutes } from '../data/http/lineage.routes.js';
 import { lazySerializerFactory, registerValidation } from './validation.js';
 import { buildServices, type ServiceOptions, type Services } from './services.js';
 
@@ -59,7 +65,7 @@ export async function buildApp(config: FalajConfig, options: BuildAppOptions = {
     ...(config.server.tlsCert && config.server.tlsKey ? { https: tlsOptions(config) } : {}),
   } as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>();
 
-  const metrics = createMetrics();
+  const metrics = services.metrics;
   registerValidation(app);
   registerErrorHandling(app, services.audit);
   // Before auth: a 401 thrown by auth's onRequest hook skips every later onRequest hook,
@@ -87,22 +93,37 @@ export async function buildApp(config: FalajConfig, options: BuildAppOptions = {
     metrics,
     openapi: () => app.swagger(),
   });
-  await app.register(projectRoutes, { projects: services.projects });
-  await app.register(tokenRoutes, { tokens: services.tokens, projects: services.projects });
-  await app.register(auditRoutes, { audit: services.audit });
-  await app.register(policyRoutes, { policy: services.policy, projects: services.projects });
-  await app.register(registryRoutes, { registry: services.registry });
-  await app.register(onlineRoutes, { online: services.online });
-  await app.register(pushRoutes, { push: services.push });
-  await app.register(materializeRoutes, { materializer: services.materializer });
-  await app.register(datasetRoutes, { datasets: services.datasets, dataDir: config.dataDir });
-  await app.register(trackingRoutes, { tracking: services.tracking });
-  await app.register(runArtifactRoutes, { tracking: services.tracking, artifacts: services.artifacts });
-  await app.register(modelRoutes, { models: services.models });
-  await app.register(versionRoutes, { models: services.models });
-  await app.register(aliasRoutes, { aliases: services.modelAliases });
-  await app.register(mlflowRoutes, { tracking: services.tracking, registry: services.models, aliases: services.modelAliases, artifacts: services.artifacts, audit: services.audit });
-  await app.register(trainingRoutes, { training: services.training.service, artifacts: services.artifacts, dataDir: config.dataDir, render: services.training.render });
+  const role = config.server.role;
+  const runtime = services.serving.runtime;
+  // api and all: the whole API; serving: predictions and deployments; worker: health and metrics; ingest: stream status
+  if (role === 'all' || role === 'api') {
+    await app.register(projectRoutes, { projects: services.projects });
+    await app.register(tokenRoutes, { tokens: services.tokens, projects: services.projects });
+    await app.register(auditRoutes, { audit: services.audit });
+    await app.register(policyRoutes, { policy: services.policy, projects: services.projects });
+    await app.register(registryRoutes, { registry: services.registry });
+    await app.register(onlineRoutes, { online: services.online });
+    await app.register(pushRoutes, { push: services.push });
+    await app.register(materializeRoutes, { materializer: services.materializer });
+    await app.register(datasetRoutes, { datasets: services.datasets, dataDir: config.dataDir });
+    await app.register(trackingRoutes, { tracking: services.tracking });
+    await app.register(runArtifactRoutes, { tracking: services.tracking, artifacts: services.artifacts });
+    await app.register(modelRoutes, { models: services.models });
+    await app.register(versionRoutes, { models: services.models });
+    await app.register(aliasRoutes, { aliases: services.modelAliases });
+    await app.register(mlflowRoutes, { tracking: services.tracking, registry: services.models, aliases: services.modelAliases, artifacts: services.artifacts, audit: services.audit });
+    await app.register(trainingRoutes, { training: services.training.service, artifacts: services.artifacts, dataDir: config.dataDir, render: services.training.render });
+    await app.register(ingestionRoutes, { ingestions: services.ingestions, dataDir: config.dataDir });
+    await app.register(lineageRoutes, { lineage: services.lineage });
+  }
+  if (role === 'all' || role === 'api' || role === 'ingest') await app.register(streamRoutes, { db: services.database.db, streams: services.streams });
+  if (role === 'all' || role === 'api' || role === 'serving') {
+    await app.register(deploymentRoutes, { deployments: services.serving.deployments, controller: services.serving.controller, live: runtime?.live, models: runtime?.models });
+  }
+  if (runtime) {
+    await app.register(predictRoutes, { predictions: runtime.predictions, logDir: runtime.logDir, offline: services.offline });
+    await app.register(oipRoutes, { predictions: runtime.predictions, live: runtime.live, isShuttingDown: () => shuttingDown });
+  }
   await app.ready();
 
   return {
@@ -113,6 +134,9 @@ export async function buildApp(config: FalajConfig, options: BuildAppOptions = {
       shuttingDown = true;
       await app.close();
       await services.training.runner?.close();
+      await services.serving.close();
+      await services.streams?.close();
+      await services.lineage.close();
       await services.onlineStore.close();
       await services.offline.close();
       await services.blobs.close();

@@ -22,7 +22,9 @@ export async function startServer(config: FalajConfig, options: BuildAppOptions 
   const url = `${scheme}://${host}:${port}`;
   // jobs reach the API where it listens (0.0.0.0 is not an address to connect to)
   if (!config.training.trackingUri) built.services.training.endpoint.url = `${scheme}://${/^(0\.0\.0\.0|::)$/.test(config.server.host) ? '127.0.0.1' : host}:${port}`;
-  built.services.training.runner?.start();
+  if (config.server.role === 'all' || config.server.role === 'worker') built.services.training.runner?.start();
+  await built.services.serving.start();
+  built.services.streams?.start();
   return { ...built, url };
 }
 

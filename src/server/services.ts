@@ -9,6 +9,13 @@ import { createArtifactStore } from '../tracking/artifacts/index.js';
 import { AliasRules, classificationFromDatasets, createModelSigner, ModelAliases, ModelRegistry, type ArtifactStore } from '../registry/index.js';
 import { createBlobStore, type BlobStore } from '../storage/blob/index.js';
 import { buildTraining, type Training } from './training-wiring.js';
+import { buildServing, type Serving } from './serving-wiring.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { IngestionService } from '../data/ingestion/ingestion.service.js';
+import { StreamManager } from '../data/streaming/stream-manager.js';
+import { LineageService } from '../data/lineage/index.js';
+import { lineageEmitters } from './lineage-wiring.js';
+import { createBroker } from '../storage/stream/index.js';
 import { createOnlineStore, type OnlineStore } from '../storage/online/index.js';
 import { migrateToLatest, openMetadataDatabase, type MetadataDatabase } from '../storage/metadata/index.js';
 import {
@@ -45,6 +52,14 @@ export interface Services {
   models: ModelRegistry;
   modelAliases: ModelAliases;
   training: Training;
+  serving: Serving;
+  ingestions: IngestionService;
+  /** stream consumers; undefined on roles that run none (api, serving, worker) or when `streams.consumers` is off */
+  streams: StreamManager | undefined;
+  /** OpenLineage run events, the lineage graph, forwarding to lineage.url */
+  lineage: LineageService;
+  /** the Prometheus registry and HTTP metrics every domain registers into */
+  metrics: Metrics;
   /** set on first start only: the new admin token, to print once */
   bootstrapToken: string | undefined;
   migrationsApplied: string[];
@@ -123,7 +138,25 @@ export async function buildServices(config: FalajConfig, options: ServiceOptions
     const system = { principal: SYSTEM_PRINCIPAL };
     await projects.ensureDefault(system);
     const bootstrap = await tokens.bootstrapAdmin(system);
-    const training = await buildTraining(config, { db: database.db, audit, projects, tracking, artifacts, datasets, models, tokens, clock });
+    const lineage = new LineageService(database.db, projects, audit, {
+      clock,
+      forward: config.lineage.url ? { url: config.lineage.url, apiKey: config.lineage.apiKey, timeoutMs: config.lineage.timeoutMs } : undefined,
+      onError: (err) => process.emitWarning(err, { code: 'FALAJ_LINEAGE_WARNING' } as never),
+    });
+    const lineageEvents = lineageEmitters(lineage);
+    const training = await buildTraining(config, { db: database.db, audit, projects, tracking, artifacts, datasets, models, tokens, clock, onJobEnd: (job) => lineageEvents.jobEnded(job) });
+    const metrics = createMetrics();
+    const ingestions = new IngestionService(database.db, registry, projects, policy, audit, offline, config.dataDir, clock);
+    lineageEvents.wire({ ingestions, materializer, datasets, models });
+    const s = config.streams;
+    const streams = s.consumers && ['all', 'ingest'].includes(config.server.role)
+      ? new StreamManager(database.db, database.dialect, projects, registry, onlineStore, offline, metrics.registry, {
+          brokers: s.brokers, refreshMs: s.refreshMs, batchSize: s.batchSize, flushMs: s.flushMs, flushRows: s.flushRows, dataDir: config.dataDir,
+          openBroker: (url) => createBroker(url, { ackWaitMs: s.ackWaitMs }),
+          onError: (err) => process.emitWarning(err instanceof Error ? err : new Error(String(err)), { code: 'FALAJ_STREAM_WARNING' } as never),
+        })
+      : undefined;
+    const serving = buildServing(config, { db: database.db, audit, projects, models, aliases: modelAliases, features: registry, online, offline, metrics: metrics.registry, clock });
     return {
       database,
       signingKey,
@@ -146,6 +179,11 @@ export async function buildServices(config: FalajConfig, options: ServiceOptions
       models,
       modelAliases,
       training,
+      serving,
+      ingestions,
+      streams,
+      lineage,
+      metrics,
       bootstrapToken: bootstrap?.token,
       migrationsApplied,
     };

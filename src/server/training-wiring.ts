@@ -7,6 +7,7 @@ import { SYSTEM_PRINCIPAL, type AuditLog, type ProjectService, type TokenService
 import type { Db } from '../storage/metadata/index.js';
 import type { TrackingService } from '../tracking/index.js';
 import { detectGpus, localPoolSpec, LocalExecutor, TrainingRunner, TrainingService, type Executor, type ExecutorKind, type JobView } from '../training/index.js';
+import type { TrainingRunnerOptions } from '../training/jobs/training-runner.js';
 import { falajPolicy } from '../training/scheduler/index.js';
 
 export interface Training {
@@ -29,6 +30,7 @@ export interface TrainingDeps {
   models: ModelRegistry;
   tokens: TokenService;
   clock: Clock;
+  onJobEnd?: TrainingRunnerOptions['onJobEnd'];
 }
 
 /**

@@ -114,5 +114,15 @@ describe('falaj train, end to end', () => {
     const p = out[session.outputNames[0]!]!.data as Float32Array;
     expect(p).toHaveLength(2);
     expect(p[0]!).toBeGreaterThan(p[1]!); // low usage, short tenure churns more
+
+    // the lineage runs from the source through the training set and the job to the model
+    let [trained] = await client.lineage.events('default', { job: `train/${job.name}` });
+    for (let i = 0; i < 50 && !trained; i++) {
+      await new Promise((r) => setTimeout(r, 100)); // emitted just after the job's status
+      [trained] = await client.lineage.events('default', { job: `train/${job.name}` });
+    }
+    expect(trained!.event).toMatchObject({ eventType: 'COMPLETE', inputs: [{ name: `dataset/${job.datasetId}` }], outputs: [{ name: 'model/churn/1' }] });
+    const up = await client.lineage.graph('default', 'model/churn/1', { direction: 'up' });
+    expect(up.nodes.map((n) => n.id)).toEqual(expect.arrayContaining([`dataset/${job.datasetId}`, 'view/customer_usage', 'service/churn_model']));
   }, 120_000);
 });

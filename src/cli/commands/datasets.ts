@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { sha256File } from '../../core/crypto/index.js';
 import { FalajError } from '../../core/errors/index.js';
 import { withClient } from '../context.js';
-import { printRecord, printRows } from '../output.js';
+import { printJson, printRecord, printRows } from '../output.js';
+import { printReport } from './ingest.js';
 
-/** `falaj datasets build|list`. */
+/** `falaj datasets build|list|show`. */
 export function registerDatasets(program: Command): void {
   const datasets = program.command('datasets').description('point-in-time-correct training sets');
 
@@ -47,6 +48,32 @@ export function registerDatasets(program: Command): void {
           { header: 'created', value: (d) => d.createdAt },
           { header: 'by', value: (d) => d.createdBy },
         ]);
+      }),
+    );
+
+  datasets
+    .command('show <id-or-source>')
+    .description('a training set (ds_…), or the data versions of a push or stream source with its newest quality report')
+    .action((target: string, _opts: unknown, command: Command) =>
+      withClient(command, async ({ client, output, project }) => {
+        if (/^ds_[0-9a-z]{26}$/.test(target)) {
+          const d = await client.datasets.get(project, target);
+          return printRecord(output, { ...d, viewVersions: Object.entries(d.viewVersions).map(([v, n]) => `${v} v${n}`) }, d);
+        }
+        const versions = (await client.ingestion.list(project, { source: target, limit: 1000 })).filter((i) => i.datasetVersion !== null);
+        if (output === 'json') return printJson(versions);
+        if (versions.length === 0) return void process.stdout.write(`source ${target} has no ingested data versions yet (falaj ingest ${target} --file …)\n`);
+        process.stdout.write(`data versions of source ${target}, newest first\n`);
+        printRows('table', versions, [
+          { header: 'version', value: (i) => `v${i.datasetVersion}` },
+          { header: 'sha256', value: (i) => i.sha256 },
+          { header: 'rows', value: (i) => i.accepted },
+          { header: 'quarantined', value: (i) => i.quarantined },
+          { header: 'ingestion', value: (i) => i.id },
+          { header: 'created', value: (i) => i.createdAt },
+        ]);
+        process.stdout.write(`\nnewest (v${versions[0]!.datasetVersion}), the reference profile for distribution checks:\n`);
+        printReport('table', versions[0]!, true);
       }),
     );
 }

@@ -17,6 +17,7 @@ export function registerUp(program: Command): void {
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
     .option('--tls-client-ca <file>', 'PEM CA: require client certificates (mutual TLS)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+    .option('--role <role>', 'all (default) | api | serving | worker | ingest: one role per replica when the platform is spread over machines')
     .action(async (opts: Record<string, string | number | undefined>) => {
       const { config } = loadConfig({
         file: opts.config as string | undefined,
@@ -29,6 +30,7 @@ export function registerUp(program: Command): void {
           'server.tlsKey': opts.tlsKey,
           'server.tlsClientCa': opts.tlsClientCa,
           'log.level': opts.logLevel,
+          'server.role': opts.role,
         },
       });
       const startedAt = performance.now();
@@ -40,6 +42,7 @@ export function registerUp(program: Command): void {
       out(`  online:    ${services.onlineStore.engine === 'redis' ? 'redis ' + redactUrl(config.online.url!) : 'sqlite ' + (config.online.url ?? config.dataDir + '/online.db')} (region ${config.online.region})`);
       out(`  artifacts: ${services.blobs.engine === 's3' ? 's3 ' + redactUrl(config.blob.url!) : 'directory ' + (config.blob.url ?? config.dataDir + '/blobs')} (region ${config.blob.region}), encrypted`);
       out(`  data dir:  ${config.dataDir}`);
+      if (config.server.role !== 'all') out(`  role:      ${config.server.role} (${ROLE_NOTES[config.server.role]})`);
       out(`  identity:  API tokens${config.security.oidc ? `, OIDC (${config.security.oidc.issuer})` : ''}`);
       if (config.server.tlsClientCa) out('  TLS:       mutual (client certificates required)');
       if (services.migrationsApplied.length) out(`  migrated:  ${services.migrationsApplied.join(', ')}`);
@@ -57,6 +60,13 @@ export function registerUp(program: Command): void {
       });
     });
 }
+
+const ROLE_NOTES: Record<string, string> = {
+  api: 'the API, without inference or background loops',
+  serving: 'predictions, the Open Inference Protocol and deployments; follows deployment changes',
+  worker: 'the training scheduler and the canary rollout controller',
+  ingest: 'stream consumers (replicas share each source through its consumer group)',
+};
 
 function parsePort(value: string): number {
   const port = Number(value);

@@ -35,6 +35,11 @@ export function redactConfig(config: FalajConfig): FalajConfig {
   for (const key of configKeys(ConfigSchema)) {
     if (!key.secret) continue;
     const value = getPath(copy, key.path);
+    if (value && typeof value === 'object') {
+      // a map of connection URLs (streams.brokers)
+      setPath(copy, key.path, Object.fromEntries(Object.entries(value).map(([k, v]) => [k, typeof v === 'string' ? (/^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? redactUrl(v) : REDACTED) : v])));
+      continue;
+    }
     if (typeof value !== 'string') continue;
     const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
     // a `*.url` that is not a URL is a file path (the embedded SQLite database): no secret in it

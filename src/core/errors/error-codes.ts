@@ -118,6 +118,31 @@ export const ERROR_CODES = {
   // serving
   FALAJ_MODEL_NOT_LOADED: 'Model is not loaded in the runtime',
   FALAJ_INFERENCE_FAILED: 'Inference failed',
+  FALAJ_INFERENCE_INPUT_INVALID: 'Inference request tensors are not valid for the model',
+  FALAJ_INFERENCE_BINARY_INVALID: 'Binary tensor data is malformed',
+  FALAJ_INFERENCE_QUEUE_FULL: 'Too many inference requests are waiting',
+  FALAJ_MODEL_NOT_SERVABLE: 'Model version has no ONNX file to serve',
+  FALAJ_DEPLOYMENT_NOT_FOUND: 'Deployment not found',
+  FALAJ_DEPLOYMENT_INVALID: 'Deployment is not valid',
+  FALAJ_DEPLOYMENT_NOT_READY: 'Deployment is not ready to serve',
+  FALAJ_DEPLOYMENT_NO_ROLLOUT: 'Deployment has no rollout in progress',
+  FALAJ_PREDICTION_INPUT_INVALID: 'Prediction request is not valid for the deployment',
+  FALAJ_PREDICTION_LOG_UNAVAILABLE: 'Prediction log cannot be read',
+
+  // data ingestion
+  FALAJ_INGESTION_NOT_FOUND: 'Ingestion not found',
+  FALAJ_INGEST_SOURCE_INVALID: 'Source cannot take ingested rows',
+  FALAJ_DATA_CONTRACT_INVALID: 'Source data contract is not valid',
+  FALAJ_INGESTION_FAILED: 'Batch ingestion failed; nothing was written',
+
+  // streams
+  FALAJ_STREAM_UNAVAILABLE: 'Stream broker cannot be reached',
+  FALAJ_STREAM_CONFIG_INVALID: 'Stream source settings are not valid',
+
+  // lineage
+  FALAJ_LINEAGE_NODE_NOT_FOUND: 'Lineage node not found',
+  FALAJ_LINEAGE_EVENT_INVALID: 'Lineage event is not a valid OpenLineage RunEvent',
+  FALAJ_LINEAGE_FORWARD_FAILED: 'Lineage event could not be forwarded',
 
   // client-side (CLI, SDK)
   FALAJ_NOT_LOGGED_IN: 'No credentials: run falaj login',

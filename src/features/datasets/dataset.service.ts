@@ -10,6 +10,7 @@ import { quoteLiteral, type LazyDuckDbEngine } from '../../storage/offline/index
 import { CLASSIFICATIONS, type AuditLog, type PolicyService, type ProjectService, type RequestContext } from '../../security/index.js';
 import { pointInTimeJoin } from '../offline/index.js';
 import type { FeatureRegistry } from '../registry/feature-registry.service.js';
+import type { ResolvedFeatureService } from '../definitions/resolved.js';
 import type { DatasetTable } from '../registry/feature-registry.table.js';
 import * as repo from './dataset.repository.js';
 
@@ -43,6 +44,8 @@ export interface BuildRequest {
  * spine row's timestamp, written as Parquet under the data directory and registered.
  */
 export class DatasetService {
+  private readonly built: ((ctx: RequestContext, dataset: Dataset, service: ResolvedFeatureService) => void)[] = [];
+
   constructor(
     private readonly db: Kysely<Db>,
     private readonly registry: FeatureRegistry,
@@ -53,6 +56,11 @@ export class DatasetService {
     private readonly dataDir: string,
     private readonly clock: Clock = systemClock,
   ) {}
+
+  /** Called after each training set is built and registered (lineage). */
+  onBuilt(listener: (ctx: RequestContext, dataset: Dataset, service: ResolvedFeatureService) => void): void {
+    this.built.push(listener);
+  }
 
   async build(ctx: RequestContext, project: string, request: BuildRequest): Promise<Dataset> {
     const proj = await this.projects.get(project);
@@ -100,7 +108,9 @@ export class DatasetService {
           details: { featureService: service.name, version: service.version, rows: result.rows, sha256: row.sha256, spineDigest },
         });
       });
-      return toDataset(row);
+      const dataset = toDataset(row);
+      for (const listener of this.built) listener(ctx, dataset, service);
+      return dataset;
     } catch (err) {
       await rm(outPath, { force: true });
       throw err;

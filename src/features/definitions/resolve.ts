@@ -2,8 +2,10 @@ import { atLeast } from '../../security/policy/index.js';
 import { parseDuration } from '../../core/duration.js';
 import type { DefinitionError } from './check-spec.js';
 import { featureProblems } from './feature-rules.js';
+import type { Expectation } from '../../data/contracts.js';
+import { checkExpectations } from '../../data/ingest/check-expectations.js';
 import type { ResolvedEntity, ResolvedFeature, ResolvedFeatureService, ResolvedFeatureView, ResolvedSource } from './resolved.js';
-import type { BatchSourceSpec, EntitySpec, FeatureServiceSpec, FeatureViewSpec, ObjectSpec, PushSourceSpec } from './spec.schema.js';
+import type { BatchSourceSpec, EntitySpec, FeatureServiceSpec, FeatureViewSpec, ObjectSpec, PushSourceSpec, StreamSourceSpec } from './spec.schema.js';
 
 /** An object of the desired state, with the version it will have once applied. */
 export interface VersionedObject {
@@ -38,9 +40,13 @@ export function resolveDefinitions(objects: readonly VersionedObject[], options:
 
   const entities = new Map(of('Entity').map((o) => [o.spec.name, o.spec]));
   const sources = new Map<string, ResolvedSource>();
-  for (const o of [...of('BatchSource'), ...of('PushSource')]) {
-    if (sources.has(o.spec.name)) fail(o, `a source named ${o.spec.name} is declared twice (batch and push sources share one namespace)`);
-    else sources.set(o.spec.name, resolveSource(o.spec, options));
+  for (const o of [...of('BatchSource'), ...of('PushSource'), ...of('StreamSource')]) {
+    if (sources.has(o.spec.name)) fail(o, `a source named ${o.spec.name} is declared twice (batch, push and stream sources share one namespace)`);
+    else {
+      const source = resolveSource(o.spec, o.version, options);
+      if (source.kind === 'push') for (const problem of checkExpectations({ schema: source.schema, timestampField: source.timestampField, required: source.required, allowedValues: source.allowedValues, expectations: source.expectations })) fail(o, problem);
+      sources.set(o.spec.name, source);
+    }
   }
 
   const views = new Map<string, ResolvedFeatureView>();
@@ -56,9 +62,21 @@ export function resolveDefinitions(objects: readonly VersionedObject[], options:
   return { entities, sources, views, services, errors };
 }
 
-function resolveSource(spec: BatchSourceSpec | PushSourceSpec, options: ResolveOptions): ResolvedSource {
+function resolveSource(spec: BatchSourceSpec | PushSourceSpec | StreamSourceSpec, version: number, options: ResolveOptions): ResolvedSource {
   const common = { name: spec.name, timestampField: spec.timestampField, createdTimestampField: spec.createdTimestampField, classification: spec.classification };
-  if (spec.kind === 'PushSource') return { kind: 'push', ...common, schema: spec.schema, path: options.pushPath(spec.name) };
+  if (spec.kind === 'PushSource' || spec.kind === 'StreamSource') {
+    return {
+      kind: 'push',
+      ...common,
+      schema: spec.schema,
+      path: options.pushPath(spec.name),
+      required: spec.required ?? [],
+      allowedValues: spec.allowedValues ?? {},
+      expectations: (spec.expectations ?? []) as Expectation[],
+      stream: spec.kind === 'StreamSource' ? { broker: spec.stream.broker ?? 'default', subject: spec.stream.subject, group: spec.stream.group, tileMs: spec.stream.tile ? parseDuration(spec.stream.tile) : undefined } : undefined,
+      version,
+    };
+  }
   const format = spec.format ?? (/\.csv$/i.test(spec.path) ? 'csv' : /\.(jsonl|ndjson|json)$/i.test(spec.path) ? 'jsonl' : 'parquet');
   return { kind: 'batch', ...common, path: spec.path, format };
 }
@@ -76,7 +94,7 @@ function resolveView(
     fail(m);
   };
   const source = sources.get(spec.source);
-  if (!source) report(`unknown source ${spec.source}: declare a BatchSource or PushSource with that name`);
+  if (!source) report(`unknown source ${spec.source}: declare a BatchSource, PushSource or StreamSource with that name`);
 
   const resolvedEntities: ResolvedEntity[] = [];
   for (const ref of spec.entities) {
@@ -112,6 +130,10 @@ function resolveView(
       const columns = new Set(Object.keys(source.schema));
       const needed = [source.timestampField, ...resolvedEntities.flatMap((e) => Object.values(e.columns)), ...features.map((f) => f.column ?? f.aggregation!.column)];
       for (const c of needed) if (!columns.has(c)) report(`column ${c} is not in push source ${source.name}'s schema`);
+      const tileMs = source.stream?.tileMs;
+      for (const f of features) {
+        if (tileMs && f.aggregation && f.aggregation.windowMs % tileMs !== 0) report(`feature ${f.name}: window ${f.aggregation.window} is not a whole number of the stream source's ${tileMs} ms tiles`);
+      }
     }
   }
   if (errorsBefore.count > 0 || !source) return undefined;

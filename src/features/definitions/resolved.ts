@@ -1,5 +1,6 @@
 import type { Classification } from '../../security/policy/index.js';
 import type { AggregationFunction, ValueType } from './spec.schema.js';
+import type { Expectation } from '../../data/contracts.js';
 
 /**
  * The compiled form of the definitions that the offline store, materialization and online
@@ -32,6 +33,13 @@ export interface PushSource {
   classification: Classification;
   /** where pushed rows land offline: a directory of date-partitioned Parquet files */
   path: string;
+  /** the data contract checked on ingestion (batch and stream) */
+  required: string[];
+  allowedValues: Record<string, (string | number | boolean)[]>;
+  expectations: Expectation[];
+  /** set for a StreamSource: where its messages come from */
+  stream?: { broker: string; subject: string; group: string | undefined; tileMs: number | undefined } | undefined;
+  version: number;
 }
 
 export type ResolvedSource = BatchSource | PushSource;

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CLASSIFICATIONS } from '../../security/policy/index.js';
+import { contractFields, StreamSettings } from '../../data/expectations.schema.js';
 
 /**
  * The declarative object model, one YAML document per object with a `kind:`.
@@ -48,14 +49,32 @@ export const BatchSourceSpec = Type.Object(
   { additionalProperties: false },
 );
 
+/** What push and stream sources share: their rows' timestamps, classification and data contract. */
+const rowSourceFields = {
+  timestampField: Column,
+  createdTimestampField: Type.Optional(Column),
+  classification: Classification,
+  ...contractFields,
+};
+
 export const PushSourceSpec = Type.Object(
   {
     kind: Type.Literal('PushSource'),
     ...common,
     schema: Type.Record(Column, ValueTypeSchema, { description: 'column → type of every pushed row' }),
-    timestampField: Column,
-    createdTimestampField: Type.Optional(Column),
-    classification: Classification,
+    ...rowSourceFields,
+  },
+  { additionalProperties: false },
+);
+
+/** A PushSource fed by a broker: NATS JetStream, Kafka or Redis Streams (JSON messages). */
+export const StreamSourceSpec = Type.Object(
+  {
+    kind: Type.Literal('StreamSource'),
+    ...common,
+    schema: Type.Record(Column, ValueTypeSchema, { description: 'column → type of every message field' }),
+    ...rowSourceFields,
+    stream: StreamSettings,
   },
   { additionalProperties: false },
 );
@@ -117,14 +136,15 @@ export const FeatureServiceSpec = Type.Object(
   { additionalProperties: false },
 );
 
-export const ObjectSpec = Type.Union([EntitySpec, BatchSourceSpec, PushSourceSpec, FeatureViewSpec, FeatureServiceSpec]);
+export const ObjectSpec = Type.Union([EntitySpec, BatchSourceSpec, PushSourceSpec, StreamSourceSpec, FeatureViewSpec, FeatureServiceSpec]);
 
 export type EntitySpec = Static<typeof EntitySpec>;
 export type BatchSourceSpec = Static<typeof BatchSourceSpec>;
 export type PushSourceSpec = Static<typeof PushSourceSpec>;
+export type StreamSourceSpec = Static<typeof StreamSourceSpec>;
 export type FeatureSpec = Static<typeof FeatureSpec>;
 export type FeatureViewSpec = Static<typeof FeatureViewSpec>;
 export type FeatureServiceSpec = Static<typeof FeatureServiceSpec>;
 export type ObjectSpec = Static<typeof ObjectSpec>;
 export type ObjectKind = ObjectSpec['kind'];
-export const OBJECT_KINDS: ObjectKind[] = ['Entity', 'BatchSource', 'PushSource', 'FeatureView', 'FeatureService'];
+export const OBJECT_KINDS: ObjectKind[] = ['Entity', 'BatchSource', 'PushSource', 'StreamSource', 'FeatureView', 'FeatureService'];

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { PayloadTooLargeError, UnsupportedMediaTypeError } from '../../core/errors/index.js';
+import { UnsupportedMediaTypeError } from '../../core/errors/index.js';
 import { problemResponses, StrictObject } from '../../core/http/problem.schema.js';
+import { byteLimit } from '../../core/http/byte-limit.js';
 import { contextOf, ProjectParams } from '../../security/index.js';
 import type { DatasetService } from '../datasets/dataset.service.js';
 
@@ -60,7 +60,7 @@ export const datasetRoutes: FastifyPluginAsyncTypebox<{ datasets: DatasetService
     await mkdir(dir, { recursive: true });
     const spinePath = join(dir, `${randomUUID()}.${request.query.format}`);
     try {
-      await pipeline(request.body as NodeJS.ReadableStream, limit(MAX_SPINE_BYTES), createWriteStream(spinePath));
+      await pipeline(request.body as NodeJS.ReadableStream, byteLimit(MAX_SPINE_BYTES, 'the spine'), createWriteStream(spinePath));
       const dataset = await datasets.build(contextOf(request), request.params.project, {
         featureService: request.query.featureService,
         spinePath,
@@ -112,13 +112,3 @@ export const datasetRoutes: FastifyPluginAsyncTypebox<{ datasets: DatasetService
 };
 
 /** Fails the upload with 413 as soon as it passes `max` bytes. */
-function limit(max: number): Transform {
-  let seen = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      seen += chunk.length;
-      if (seen > max) callback(new PayloadTooLargeError('FALAJ_PAYLOAD_TOO_LARGE', `the spine is larger than ${max} bytes`));
-      else callback(null, chunk);
-    },
-  });
-}

@@ -45,6 +45,8 @@ const BATCH = 5_000;
  * database lease per view keeps two replicas from materializing the same view at once.
  */
 export class Materializer {
+  private readonly listeners: ((ctx: RequestContext, project: string, view: ResolvedFeatureView, event: MaterializeEvent) => void)[] = [];
+
   private readonly holder = `replica-${randomUUID()}`;
 
   constructor(
@@ -72,8 +74,19 @@ export class Materializer {
     return { project: proj, views: [...defs.views.values()].filter((v) => v.online && (!request.views || request.views.includes(v.name))) };
   }
 
-  async run(ctx: RequestContext, project: string, request: MaterializeRequest, emit: (e: MaterializeEvent) => void): Promise<{ views: number; rows: number }> {
+  /** Called with every view's progress events, whoever runs the materialization (lineage). */
+  onEvent(listener: (ctx: RequestContext, project: string, view: ResolvedFeatureView, event: MaterializeEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async run(ctx: RequestContext, project: string, request: MaterializeRequest, emitTo: (e: MaterializeEvent) => void): Promise<{ views: number; rows: number }> {
     const { project: proj, views } = await this.prepare(project, request);
+    const byName = new Map(views.map((v) => [v.name, v]));
+    const emit = (e: MaterializeEvent) => {
+      emitTo(e);
+      const view = byName.get(e.view);
+      if (view) for (const listener of this.listeners) listener(ctx, project, view, e);
+    };
     // residency first, for every view, so nothing is half-written when one is refused
     for (const view of views) await this.policy.enforce(ctx, proj, view.classification, this.policy.store('online')!, `FeatureView/${view.name}`);
 

@@ -104,7 +104,7 @@ export class PushService {
 }
 
 /** Plain features only: a pushed row has no history to aggregate (materialization computes those). */
-function toOnlineRow(view: ResolvedFeatureView, row: ValidRow): OnlineRow {
+export function toOnlineRow(view: ResolvedFeatureView, row: ValidRow): OnlineRow {
   const keyColumns = view.joinKeys.map((k) => view.entities.find((e) => k in e.columns)!.columns[k]!);
   const values: Record<string, unknown> = {};
   for (const f of view.features) if (f.column) values[f.name] = row.values[f.column] ?? null;

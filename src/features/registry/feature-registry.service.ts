@@ -191,7 +191,8 @@ export class FeatureRegistry {
       if (view.online && changed.has(`FeatureView/${view.name}`)) check(`FeatureView/${view.name}`, view.classification, 'online');
     }
     for (const source of resolved.sources.values()) {
-      if (source.kind === 'push' && changed.has(`PushSource/${source.name}`)) check(`PushSource/${source.name}`, source.classification, 'offline');
+      const kind = source.kind === 'push' && source.stream ? 'StreamSource' : 'PushSource';
+      if (source.kind === 'push' && changed.has(`${kind}/${source.name}`)) check(`${kind}/${source.name}`, source.classification, 'offline');
     }
     return out;
   }

@@ -19,6 +19,8 @@ export interface OnnxSignature {
   /** version of the default (`ai.onnx`) operator set, when declared */
   opsetVersion: number | null;
   producer: string | null;
+  /** `ModelProto.metadata_props` (e.g. the built-in trainer's `falaj.feature_names`), when any */
+  metadata?: Record<string, string>;
 }
 
 /** TensorProto.DataType (onnx.proto3) by number, with numpy-style names. */
@@ -49,7 +51,7 @@ const ELEM_TYPES: Record<number, string> = {
 };
 
 // Field numbers from onnx/onnx.proto3.
-const MODEL = { irVersion: 1, producerName: 2, graph: 7, opsetImport: 8 };
+const MODEL = { irVersion: 1, producerName: 2, graph: 7, opsetImport: 8, metadataProps: 14 };
 const GRAPH = { initializer: 5, input: 11, output: 12, sparseInitializer: 15 };
 const TENSOR_NAME = 8;
 const SPARSE_VALUES = 1;
@@ -76,6 +78,7 @@ export async function readOnnxSignature(source: Uint8Array | AsyncIterable<Uint8
   let opsetVersion: number | null = null;
   let producer: string | null = null;
   let graph: { inputs: OnnxValueSpec[]; outputs: OnnxValueSpec[]; initializers: Set<string> } | undefined;
+  const metadata: Record<string, string> = {};
   while (!(await reader.atEnd())) {
     const tag = await reader.tag();
     if (tag.field === MODEL.irVersion) {
@@ -88,6 +91,9 @@ export async function readOnnxSignature(source: Uint8Array | AsyncIterable<Uint8
       expectWire(tag, WIRE_LEN, 'ModelProto.opset_import');
       const opset = readOpset(await reader.take(await reader.length(), MAX_NAME_BYTES));
       if (opset.domain === '' || opset.domain === 'ai.onnx') opsetVersion = opset.version;
+    } else if (tag.field === MODEL.metadataProps && tag.wire === WIRE_LEN) {
+      const entry = readStringEntry(await reader.take(await reader.length(), MAX_VALUE_INFO_BYTES));
+      if (entry) metadata[entry.key] = entry.value;
     } else if (tag.field === MODEL.graph) {
       expectWire(tag, WIRE_LEN, 'ModelProto.graph');
       if (graph) throw invalid('more than one graph');
@@ -106,7 +112,22 @@ export async function readOnnxSignature(source: Uint8Array | AsyncIterable<Uint8
     irVersion,
     opsetVersion,
     producer,
+    ...(Object.keys(metadata).length ? { metadata } : {}),
   };
+}
+
+/** A `StringStringEntryProto` (key = 1, value = 2). */
+function readStringEntry(bytes: Uint8Array): { key: string; value: string } | undefined {
+  const r = new MessageReader(bytes);
+  let key: string | undefined;
+  let value = '';
+  while (!r.done()) {
+    const tag = r.tag();
+    if (tag.field === 1 && tag.wire === WIRE_LEN) key = r.string();
+    else if (tag.field === 2 && tag.wire === WIRE_LEN) value = r.string();
+    else r.skip(tag.wire);
+  }
+  return key === undefined ? undefined : { key, value };
 }
 
 async function readGraph(reader: StreamReader, end: number) {

@@ -7,6 +7,7 @@ export {
   fileRelation,
   formatOfPath,
   duckDbType,
+  EVENT_ID_COLUMN,
   type OfflineSource,
   type OfflineFileFormat,
   type OfflineValueType,

@@ -23,7 +23,12 @@ export type OfflineSource =
       schema: Record<string, OfflineValueType>;
       timestampField: string;
       createdTimestampField?: string | undefined;
+      /** set for a stream source: its rows carry `__event_id`, and a replayed message's duplicate is dropped on read */
+      stream?: object | undefined;
     };
+
+/** The column in which stream rows carry their message id. */
+export const EVENT_ID_COLUMN = '__event_id';
 
 const DUCKDB_TYPES: Record<OfflineValueType, string> = {
   int32: 'INTEGER',
@@ -56,7 +61,13 @@ export function sourceRelation(source: OfflineSource): string {
   if (source.kind === 'batch') return fileRelation(source.path, source.format);
   if (!isUrl(source.path) && !containsFile(source.path, '.parquet')) return emptyPushRelation(source);
   const pattern = `${source.path.replace(/\/+$/, '')}/**/*.parquet`;
-  return `read_parquet(${quoteLiteral(pattern)}, union_by_name=true, hive_partitioning=true)`;
+  const files = `read_parquet(${quoteLiteral(pattern)}, union_by_name=true, hive_partitioning=true)`;
+  if (!source.stream) return files;
+  // At-least-once delivery, exactly-once effect: a message written twice (a crash between
+  // the write and the acknowledgement) is read once. Batch-ingested rows have no id and
+  // all stay; the empty typed relation makes the column exist even when no file has it.
+  const id = quoteIdent(EVENT_ID_COLUMN);
+  return `(SELECT * EXCLUDE (${id}) FROM ((SELECT CAST(NULL AS VARCHAR) AS ${id} LIMIT 0) UNION ALL BY NAME (SELECT * FROM ${files})) QUALIFY ${id} IS NULL OR row_number() OVER (PARTITION BY ${id}) = 1)`;
 }
 
 /**

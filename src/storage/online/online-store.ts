@@ -11,6 +11,8 @@ export interface OnlineRow {
   eventTs: number;
   /** Feature name → value. */
   values: Record<string, unknown>;
+  /** replace the stored value whatever its eventTs (a value recomputed from authoritative state, e.g. stream tiles) */
+  replace?: boolean;
 }
 
 /** A stored value of one view for one entity. */

@@ -119,7 +119,7 @@ export async function createRedisOnlineStore(options: RedisOnlineStoreOptions): 
       for (let start = 0; start < rows.length; start += REDIS_WRITE_BATCH_ROWS) {
         const end = Math.min(start + REDIS_WRITE_BATCH_ROWS, rows.length);
         const keys = new Array<string>(end - start);
-        const args = new Array<string>((end - start) * 3);
+        const args = new Array<string>((end - start) * 4);
         for (let i = start, k = 0, a = 0; i < end; i++, k++) {
           const row = rows[i]!;
           const ts = String(row.eventTs);
@@ -128,6 +128,7 @@ export async function createRedisOnlineStore(options: RedisOnlineStoreOptions): 
           args[a++] = ts;
           // Built by hand to skip an intermediate {t, v} object per row.
           args[a++] = `{"t":${ts},"v":${JSON.stringify(row.values)}}`;
+          args[a++] = row.replace ? '1' : '0';
         }
         (pipeline as unknown as WithWriteScript).falajOnlineWrite(keys.length, keys, args);
       }

@@ -27,6 +27,9 @@ const UPSERT = `
   INSERT INTO online_features (project, entity_key, view, event_ts, value) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (project, entity_key, view) DO UPDATE SET event_ts = excluded.event_ts, value = excluded.value
   WHERE excluded.event_ts > online_features.event_ts`;
+const REPLACE = `
+  INSERT INTO online_features (project, entity_key, view, event_ts, value) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (project, entity_key, view) DO UPDATE SET event_ts = excluded.event_ts, value = excluded.value`;
 
 // Entity-major primary key: each requested entity is one range seek, and the view list
 // narrows it inside SQLite. One statement serves any number of keys and views.
@@ -65,6 +68,7 @@ export function createSqliteOnlineStore(options: SqliteOnlineStoreOptions): Onli
     throw onlineStoreUnavailable(location, err);
   }
   const upsert = db.prepare<[string, string, string, number, string]>(UPSERT);
+  const replace = db.prepare<[string, string, string, number, string]>(REPLACE);
   const readMany = db.prepare<[string, string, string], ReadRow>(READ_MANY).raw(true);
   const readOne = db.prepare<[string, string, string], ReadRow>(READ_ONE).raw(true);
   const deleteViewStatement = db.prepare<[string, string]>('DELETE FROM online_features WHERE project = ? AND view = ?');
@@ -73,7 +77,7 @@ export function createSqliteOnlineStore(options: SqliteOnlineStoreOptions): Onli
   const writeBatch = db.transaction((project: string, rows: readonly OnlineRow[]): number => {
     let written = 0;
     for (const row of rows) {
-      written += upsert.run(project, row.entityKey, row.view, row.eventTs, JSON.stringify(row.values)).changes;
+      written += (row.replace ? replace : upsert).run(project, row.entityKey, row.view, row.eventTs, JSON.stringify(row.values)).changes;
     }
     return written;
   });

@@ -44,6 +44,8 @@ export interface TrainingRunnerOptions {
   /** ms between scheduling passes (default 1 s); a submission or an exit triggers one at once */
   intervalMs?: number;
   leaseTtlMs?: number;
+  /** called when a job reaches a final status (lineage) */
+  onJobEnd?: (job: { id: string; project: string; name: string; runId: string; datasetId: string | null; status: string; model: { name: string; version: number } | null; error: string | null }) => void;
 }
 
 /**
@@ -387,5 +389,11 @@ export class TrainingRunner {
       });
     });
     if (runStatus) await this.o.tracking.updateRun(ctx, job.project, job.run_id, { status: runStatus }).catch(() => undefined);
+    if (patch.status && ['succeeded', 'failed', 'cancelled'].includes(patch.status)) {
+      this.o.onJobEnd?.({
+        id: job.id, project: job.project, name: job.name, runId: job.run_id, datasetId: job.dataset_id, status: patch.status, error: message,
+        model: modelVersion !== null && spec.outputs?.registerModel ? { name: spec.outputs.registerModel.name, version: modelVersion } : null,
+      });
+    }
   }
 }

@@ -78,7 +78,7 @@ describe('point-in-time join: building a training set', () => {
   });
 
   it('treats an empty or absent push directory as no rows, and reads hive-partitioned pushes', async () => {
-    const push = (path: string): ResolvedSource => ({ kind: 'push', name: 'p', path, schema: { id: 'int64', ts: 'timestamp', value: 'float64' }, timestampField: 'ts', classification: 'public' });
+    const push = (path: string): ResolvedSource => ({ kind: 'push', name: 'p', path, schema: { id: 'int64', ts: 'timestamp', value: 'float64' }, timestampField: 'ts', classification: 'public', required: [], allowedValues: {}, expectations: [], version: 1 });
     const empty = join(ws.dir(), 'push', 'empty');
     await mkdir(join(empty, '__date=2024-01-01'), { recursive: true });
     const full = join(ws.dir(), 'push', 'full');

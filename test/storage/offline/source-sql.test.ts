@@ -22,7 +22,7 @@ async function write(path: string, select: string, format = 'FORMAT parquet') {
   return path;
 }
 const batch = (path: string, format: 'parquet' | 'csv' | 'jsonl' = 'parquet'): ResolvedSource => ({ kind: 'batch', name: 's', path, format, timestampField: 'ts', classification: 'public' });
-const push = (path: string): ResolvedSource => ({ kind: 'push', name: 'p', path, schema: { id: 'int64', ts: 'timestamp', score: 'float64', ok: 'bool' }, timestampField: 'ts', createdTimestampField: 'created', classification: 'public' });
+const push = (path: string): ResolvedSource => ({ kind: 'push', name: 'p', path, schema: { id: 'int64', ts: 'timestamp', score: 'float64', ok: 'bool' }, timestampField: 'ts', createdTimestampField: 'created', classification: 'public', required: [], allowedValues: {}, expectations: [], version: 1 });
 const read = (relation: string) => engine.query(`SELECT * FROM ${relation} ORDER BY ALL`);
 
 describe('sourceRelation', () => {

@@ -81,7 +81,8 @@ describe.each(cases)('ONNX export: $task $model', ({ task, model, shape }) => {
   it('the registry reads its signature and the metadata names the features in input order', async () => {
     const bytes = exportOnnx(fitted, { metadata: { 'falaj.extra': 'kept' } });
     const signature = await readOnnxSignature(bytes);
-    expect(signature).toEqual({
+    const { metadata: read, ...rest } = signature;
+    expect(rest).toEqual({
       inputs: [{ name: 'features', kind: 'tensor', elemType: 'float32', shape: ['N', 5] }],
       outputs: [{ name: task === 'binary' ? 'probability' : 'prediction', kind: 'tensor', elemType: 'float32', shape: ['N', 1] }],
       irVersion: 8,
@@ -89,6 +90,7 @@ describe.each(cases)('ONNX export: $task $model', ({ task, model, shape }) => {
       producer: 'falaj',
     });
     const metadata = metadataOf(bytes);
+    expect(read).toEqual(metadata); // the registry's reader sees the same metadata_props
     expect(JSON.parse(metadata['falaj.feature_names']!)).toEqual(['f0', 'f1', 'f2', 'f3', 'f4']);
     expect(metadata).toMatchObject({ 'falaj.task': task, 'falaj.label': 'target', 'falaj.trainer': 'tabular', 'falaj.extra': 'kept' });
   });

@@ -5,6 +5,10 @@ import * as m0003 from './0003-tracking.js';
 import * as m0004 from './0004-artifacts.js';
 import * as m0005 from './0005-registry.js';
 import * as m0006 from './0006-training.js';
+import * as m0007 from './0007-serving.js';
+import * as m0008 from './0008-lineage.js';
+import * as m0009 from './0009-ingestion.js';
+import * as m0010 from './0010-stream-tiles.js';
 
 /**
  * Every migration, in order. Each later domain appends its own file here; names never
@@ -17,4 +21,8 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004-artifacts': m0004,
   '0005-registry': m0005,
   '0006-training': m0006,
+  '0007-serving': m0007,
+  '0008-lineage': m0008,
+  '0009-ingestion': m0009,
+  '0010-stream-tiles': m0010,
 };

@@ -1,0 +1,54 @@
+import type { Tensor } from './runtime/onnx-worker-pool.js';
+
+/**
+ * The serving domain's shared nouns. Each part (runtime, batching, protocol codecs,
+ * deployments, the prediction log) is built against these, so they can be tested apart.
+ */
+
+/** Runs a model on a batch of feeds (the worker pool, or a batcher in front of it). */
+export type InferFn = (feeds: Record<string, Tensor>) => Promise<Record<string, Tensor>>;
+
+/** Triton's dynamic batching, per model: rows of concurrent requests run as one batch. */
+export interface BatchingOptions {
+  /** most rows in one batch (Triton's `max_batch_size`); a larger request runs alone */
+  maxBatchSize: number;
+  /** longest a request waits for others to join its batch, in microseconds (`max_queue_delay_microseconds`) */
+  maxQueueDelayMicros: number;
+  /** batches in flight at once for this model (usually the number of inference workers) */
+  maxInFlight?: number;
+}
+
+/** One graph input or output as a protocol needs it: ONNX element type and shape (-1 = any). */
+export interface TensorSpec {
+  name: string;
+  /** ONNX Runtime type name: float32, int64, bool, string, … */
+  type: string;
+  shape: number[];
+}
+
+/** One prediction request as the prediction log keeps it (one Parquet row per instance). */
+export interface PredictionRecord {
+  predictionId: string;
+  project: string;
+  deployment: string;
+  /** the route that answered (`stable`, `canary`, `b`, …) */
+  variant: string;
+  model: string;
+  modelVersion: number;
+  /** epoch ms when the request arrived */
+  requestedAt: number;
+  latencyMs: number;
+  status: 'ok' | 'error';
+  /** the error code when status is `error` */
+  error: string | null;
+  /** a mirrored (shadow) call: its answer was never returned */
+  shadow: boolean;
+  /** `predict` or `oip` */
+  protocol: 'predict' | 'oip';
+  /** per instance: the entity keys given (empty for OIP) */
+  entities: Record<string, unknown>[];
+  /** per instance: every feature value the model was fed, by name */
+  features: Record<string, unknown>[];
+  /** per instance: every output, by name (a number, or an array for a wider output) */
+  outputs: Record<string, unknown>[];
+}
