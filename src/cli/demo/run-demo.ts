@@ -108,7 +108,7 @@ export async function runDemo(options: DemoOptions): Promise<{ server: RunningSe
       await client.serving.apply(PROJECT, {
         kind: 'Deployment', name: DEPLOYMENT, model: DEPLOYMENT, mode: 'canary',
         routes: [{ name: 'stable', version: facts.v1.value.version }, { name: 'canary', version: facts.v2.value.version }],
-        canary: { steps: [10, 50, 100], interval, minRequests: q ? 10 : 50, maxErrorRateIncrease: 0.01, maxLatencyRatio: 2 },
+        canary: { steps: [10, 50, 100], interval, minRequests: q ? 10 : 50, maxErrorRateIncrease: 0.01, maxLatencyRatio: 2, latencyFloorMs: 25 },
       } as DeploymentSpec);
       await waitReady(client, PROJECT, DEPLOYMENT);
       let phase = 'progressing';

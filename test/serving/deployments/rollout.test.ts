@@ -39,7 +39,8 @@ describe.each(ENGINES)('canary rollouts on $name', (engine) => {
   afterAll(async () => s?.dispose());
 
   it('steps a healthy canary through 20 → 50 → 100 % and promotes it, every transition in history and the audit log', async () => {
-    await s.deploy({ name: 'eta-live', model: 'eta', mode: 'canary', routes: [{ name: 'stable', version: v1 }, { name: 'canary', version: v2 }], canary: { steps: [20, 50, 100], interval: '0', minRequests: 10 } });
+    // a latency floor of a minute: on a loaded CI machine one slow canary answer must not decide this test (the latency rule has its own unit test)
+    await s.deploy({ name: 'eta-live', model: 'eta', mode: 'canary', routes: [{ name: 'stable', version: v1 }, { name: 'canary', version: v2 }], canary: { steps: [20, 50, 100], interval: '0', minRequests: 10, latencyFloorMs: 60_000 } });
     const seen: string[] = [];
     const actions: string[] = [];
     for (let pass = 0; pass < 10 && !actions.includes('promote'); pass++) {
