@@ -1,28 +1,15 @@
-import { JetStreamError, type Consumer, type JsMsg } from '@nats-io/jetstream';
+import type { Consumer, JsMsg } from '@nats-io/jetstream';
 import type { StreamConsumer, StreamMessage } from '../../data/contracts.js';
 import { assertFetchArgs } from './fetch-args.js';
+import { HEARTBEAT_MS, startStandingPull, type StandingPull } from './nats-standing-pull.js';
 import { streamUnavailable } from './stream-errors.js';
-
-/**
- * The shortest pull. The client refuses `expires` below 1 s and heartbeats below 0.5 s,
- * the server refuses heartbeats above half of `expires`; so at 1 s the client's "two heartbeats
- * missed" check fires at the very moment the server ends the pull, and when it wins the
- * client drops the pull while the server may still send it a message (which then waits
- * out the ack wait). From 2 s, heartbeats at a quarter of the pull leave a clear margin.
- */
-const MIN_PULL_MS = 2000;
-
-/** A pull of `expires` ms, heartbeating every quarter of it (within the client's limits). */
-function pull(expires: number): { expires: number; idle_heartbeat: number } {
-  return { expires, idle_heartbeat: Math.min(Math.max(expires / 4, 500), 30_000) };
-}
 
 /** What a JetStream consumer needs from its broker besides the consumer itself. */
 export interface NatsConsumerParts {
   location: string;
   ackWaitMs: number;
   requestTimeoutMs: number;
-  /** a round trip to the server: tells a pull that merely expired from a lost connection */
+  /** a round trip to the server: tells a quiet subscription from a lost connection */
   ping: () => Promise<unknown>;
 }
 
@@ -30,18 +17,35 @@ export interface NatsConsumerParts {
  * A {@link StreamConsumer} over a JetStream durable pull consumer. The message id is the
  * stream sequence; `deliveries` is JetStream's delivery count.
  *
- * `fetch` pulls one message (waiting up to `waitMs`, at least 2 s), then as many more as
- * the server said were waiting, so it answers as soon as there is anything rather than
- * holding a half-full batch until the pull expires.
+ * The first `fetch` starts a standing pull subscription (JetStream's `consume()`), which
+ * keeps a pull request open on the server and renews it itself, so a message published at
+ * any moment is on its way at once. It prefetches up to the first fetch's `max` messages
+ * (at most 10,000) into a queue; `fetch(max, waitMs)` answers at once with up to `max`
+ * queued messages, or waits up to `waitMs` for the first arrival and answers with what is
+ * queued then, or `[]`. Queued messages are delivered ones: their ack wait runs while they
+ * wait, so the queue is kept small, and one held past half the ack wait is skipped (the
+ * server hands it out again) rather than processed twice. Replicas sharing the group each
+ * hold their own subscription; JetStream splits the messages between them. `lag()` counts
+ * the messages not yet delivered, so it leaves out those queued here.
+ *
+ * Errors are `FALAJ_STREAM_UNAVAILABLE`: from `fetch` when the subscription ended (the
+ * connection closed, the stream or group deleted; the next fetch starts a new one), and from
+ * an empty `fetch` when the server has sent nothing, not even a heartbeat (every 2.5 s on an
+ * idle pull), for two heartbeat intervals and does not answer a ping either: a lost
+ * connection surfaces within a few seconds instead of reading as an empty stream.
  *
  * `ack` uses JetStream's double ack (`ackAck`): it resolves only once the server has
  * recorded the acks, so an acked message is never handed out again, even if the connection
  * drops right after. It costs a round trip, sent for the whole batch at once.
+ *
+ * `close()` ends the subscription; delivered, un-acked messages (fetched or still queued)
+ * return after the ack wait, to any replica of the group.
  */
 export function natsStreamConsumer(consumer: Consumer, parts: NatsConsumerParts): StreamConsumer {
   const { location, ackWaitMs, requestTimeoutMs, ping } = parts;
   // Delivered, un-acked messages by id: an ack needs the delivery's reply subject.
   const delivered = new Map<string, { msg: JsMsg; at: number }>();
+  let pulling: Promise<StandingPull> | undefined;
   let closed = false;
 
   function assertOpen(): void {
@@ -53,22 +57,34 @@ export function natsStreamConsumer(consumer: Consumer, parts: NatsConsumerParts)
     for (const [id, entry] of delivered) if (now - entry.at > 2 * ackWaitMs) delivered.delete(id);
   }
 
-  /**
-   * A pull normally ends with the server's "request timeout"; a client "heartbeats missed"
-   * (two heartbeat intervals without traffic, see MIN_PULL_MS) is only an empty pull if the
-   * connection still answers, and an outage otherwise.
-   */
-  async function expiredQuietly(err: unknown): Promise<boolean> {
-    if (!(err instanceof JetStreamError) || err.message !== 'heartbeats missed') return false;
+  function subscription(prefetch: number): Promise<StandingPull> {
+    pulling ??= startStandingPull(consumer, { prefetch, ackWaitMs }).catch((err: unknown) => {
+      pulling = undefined;
+      throw streamUnavailable(location, err);
+    });
+    return pulling;
+  }
+
+  /** After an empty fetch: throws when the subscription ended or the server cannot be reached. */
+  async function assertAlive(pull: StandingPull): Promise<void> {
+    const ended = pull.ended();
+    if (ended) {
+      // the next fetch starts a new subscription
+      pulling = undefined;
+      await pull.stop();
+      throw streamUnavailable(location, ended.reason);
+    }
+    if (pull.quietFor(Date.now()) <= 2 * HEARTBEAT_MS) return;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('ping timed out')), requestTimeoutMs);
+      timer = setTimeout(() => reject(new Error('the server did not answer a ping')), requestTimeoutMs);
     });
     try {
       await Promise.race([ping(), timeout]);
-      return true;
-    } catch {
-      return false;
+      // Connected: an idle pull the server dropped is renewed by the library itself.
+      pull.heard();
+    } catch (err) {
+      throw streamUnavailable(location, err);
     } finally {
       clearTimeout(timer);
     }
@@ -78,25 +94,18 @@ export function natsStreamConsumer(consumer: Consumer, parts: NatsConsumerParts)
     async fetch(max: number, waitMs: number): Promise<StreamMessage[]> {
       assertFetchArgs(max, waitMs);
       assertOpen();
-      const pulled: JsMsg[] = [];
-      try {
-        // next() would do, but its options type has no heartbeat setting.
-        for await (const msg of await consumer.fetch({ max_messages: 1, ...pull(Math.max(waitMs, MIN_PULL_MS)) })) pulled.push(msg);
-        const first = pulled[0];
-        if (first !== undefined) {
-          // `pending` counts messages not yet delivered to the group when `first` left the
-          // server: those arrive at once, unless another replica takes them first, in which
-          // case the pull ends after MIN_PULL_MS.
-          const more = Math.min(max - 1, first.info.pending);
-          if (more > 0) for await (const msg of await consumer.fetch({ max_messages: more, ...pull(MIN_PULL_MS) })) pulled.push(msg);
-        }
-      } catch (err) {
-        // Keep what arrived: those are delivered, and would otherwise wait out the ack wait.
-        if (pulled.length === 0 && !(await expiredQuietly(err))) throw streamUnavailable(location, err);
+      const pull = await subscription(max);
+      const deadline = Date.now() + waitMs;
+      let got = pull.take(max);
+      while (got.length === 0 && !pull.ended() && (await pull.arrival(deadline - Date.now()))) {
+        // One network read carries many messages: let the rest of it reach the queue.
+        await new Promise((resolve) => setImmediate(resolve));
+        got = pull.take(max);
       }
+      if (got.length === 0) await assertAlive(pull);
       const now = Date.now();
       forgetStale(now);
-      return pulled.map((msg) => {
+      return got.map((msg) => {
         const id = String(msg.seq);
         delivered.set(id, { msg, at: now });
         return { id, data: msg.data, publishedAt: msg.time.getTime(), deliveries: msg.info.deliveryCount };
@@ -129,9 +138,11 @@ export function natsStreamConsumer(consumer: Consumer, parts: NatsConsumerParts)
     },
 
     async close(): Promise<void> {
-      // Un-acked messages stay pending on the server and come back after the ack wait.
       closed = true;
       delivered.clear();
+      const pull = await pulling?.catch(() => undefined);
+      pulling = undefined;
+      await pull?.stop();
     },
   };
 }

@@ -175,6 +175,95 @@ export function streamConformance(
       expect((await collect(other, 6, { ack: true, max: 10 })).map(label).sort()).toEqual(labels(6).sort());
     });
 
+    test('answers a fetch that is waiting as soon as a message is published', async () => {
+      const broker = await open();
+      const n = names();
+      const consumer = await broker.consumer({ ...n, consumer: 'c1' });
+      // an empty answer first: whatever the consumer keeps open between fetches is open now
+      expect(await consumer.fetch(10, 200)).toEqual([]);
+      for (const i of [0, 1]) {
+        const waiting = consumer.fetch(10, DEADLINE_MS);
+        await sleep(300);
+        await broker.publish(n.subject, body(i));
+        const got = await waiting;
+        expect(got.map(label)).toEqual([`m${i}`]);
+        await consumer.ack(got);
+      }
+    });
+
+    test('answers [] after waitMs when nothing comes, also after messages were read', async () => {
+      const broker = await open();
+      const n = names();
+      const consumer = await broker.consumer({ ...n, consumer: 'c1' });
+      for (let i = 0; i < 3; i++) await broker.publish(n.subject, body(i));
+      expect((await collect(consumer, 3, { ack: true, max: 10 })).map(label).sort()).toEqual(labels(3));
+      expect(await consumer.fetch(10, 300)).toEqual([]);
+      expect(await consumer.fetch(10, 0)).toEqual([]);
+      await broker.publish(n.subject, body(3));
+      expect((await collect(consumer, 1, { ack: true, max: 10 })).map(label)).toEqual(['m3']);
+      expect(await consumer.fetch(10, 300)).toEqual([]);
+    });
+
+    test('hands what a closed consumer held un-acked, fetched or not yet, to another consumer of the group', async () => {
+      const [a, b] = [await open(), await open()];
+      const n = names();
+      const closing = await a.consumer({ ...n, consumer: 'a' });
+      const count = 10;
+      for (let i = 0; i < count; i++) await a.publish(n.subject, body(i));
+      // Fetches a few; a consumer that reads ahead holds more than it handed out.
+      const fetched = await collect(closing, 2, { ack: false, max: 2 });
+      await closing.close();
+
+      const survivor = await b.consumer({ ...n, consumer: 'b' });
+      const got = await collect(survivor, count, { ack: true, max: count });
+      expect(got.map(label).sort()).toEqual(labels(count).sort());
+      for (const m of got.filter((g) => fetched.some((f) => f.id === g.id))) if (m.deliveries !== null) expect(m.deliveries).toBeGreaterThanOrEqual(2);
+      expect(await fetchFor(survivor, ACK_WAIT_MS * 1.5)).toEqual([]);
+    });
+
+    test('stops delivering to a closed consumer: later messages go to the rest of the group', async () => {
+      const [a, b] = [await open(), await open()];
+      const n = names();
+      const closing = await a.consumer({ ...n, consumer: 'a' });
+      const staying = await b.consumer({ ...n, consumer: 'b' });
+      // both waiting on the empty stream, then one leaves
+      expect(await closing.fetch(10, 200)).toEqual([]);
+      expect(await staying.fetch(10, 200)).toEqual([]);
+      await closing.close();
+      await expect(closing.fetch(10, 0)).rejects.toMatchObject({ code: 'FALAJ_STREAM_UNAVAILABLE' });
+
+      const count = 10;
+      for (let i = 0; i < count; i++) await a.publish(n.subject, body(i));
+      const got = await collect(staying, count, { ack: true, max: count });
+      expect(got.map(label).sort()).toEqual(labels(count).sort());
+      // not first handed to the closed consumer and back after the ack wait
+      for (const m of got) expect(m.deliveries === null || m.deliveries === 1).toBe(true);
+    });
+
+    test('hands out nothing twice when a consumer idles past the ack wait between fetches', async () => {
+      const [a, b] = [await open(), await open()];
+      const n = names();
+      const idle = await a.consumer({ ...n, consumer: 'a' });
+      const busy = await b.consumer({ ...n, consumer: 'b' });
+      expect(await idle.fetch(1, 200)).toEqual([]);
+      expect(await busy.fetch(10, 200)).toEqual([]);
+      const count = 6;
+      for (let i = 0; i < count; i++) await a.publish(n.subject, body(i));
+      const got = await collect(idle, 1, { ack: true, max: 1 });
+      // What `idle` read ahead, if anything, is handed out again meanwhile (to `busy`, maybe).
+      await sleep(ACK_WAIT_MS * 1.5);
+      const deadline = Date.now() + DEADLINE_MS;
+      while (got.length < count && Date.now() < deadline) {
+        for (const consumer of [idle, busy]) {
+          const batch = await consumer.fetch(10, 200);
+          await consumer.ack(batch);
+          got.push(...batch);
+        }
+      }
+      got.push(...(await fetchFor(idle, ACK_WAIT_MS * 1.5)), ...(await fetchFor(busy, ACK_WAIT_MS * 0.5)));
+      expect(got.map(label).sort()).toEqual(labels(count).sort());
+    });
+
     test('answers [] once waitMs has passed on an empty stream', async () => {
       const broker = await open();
       const consumer = await broker.consumer({ ...names(), consumer: 'c1' });
@@ -211,6 +300,10 @@ function body(i: number): Uint8Array {
 
 function label(message: StreamMessage): string {
   return Buffer.from(message.data.subarray(2)).toString();
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function labels(count: number): string[] {
