@@ -16,7 +16,7 @@ import { PredictionLog } from '../serving/prediction-log/index.js';
 import { OnnxWorkerPool } from '../serving/runtime/index.js';
 import { createServingMetrics } from '../serving/serving-metrics.js';
 import type { Db } from '../storage/metadata/index.js';
-import type { LazyDuckDbEngine } from '../storage/offline/index.js';
+import { LazyDuckDbEngine } from '../storage/offline/index.js';
 
 export interface Serving {
   deployments: DeploymentService;
@@ -64,6 +64,7 @@ export function buildServing(config: FalajConfig, deps: ServingDeps): Serving {
   const deployments = new DeploymentService(deps.db, deps.audit, deps.projects, deps.models, deps.aliases, { clock: deps.clock, features: deps.features, onChange: () => runtime?.live.poke() });
   let pool: OnnxWorkerPool | undefined;
   let stats: VariantStats | undefined;
+  let logEngine: LazyDuckDbEngine | undefined;
   if (role === 'all' || role === 'serving') {
     const models = new ServedModels(() => (pool ??= new OnnxWorkerPool({ workers: s.workers, intraOpThreads: s.intraOpThreads, executionProviders: s.executionProviders })), deps.models, {
       onBatch: (m, rows) => metrics.batchRows.observe({ model: m.model, version: String(m.version) }, rows),
@@ -72,8 +73,11 @@ export function buildServing(config: FalajConfig, deps: ServingDeps): Serving {
     const live = new LiveDeployments(deployments, deps.aliases, models, { refreshMs: s.refreshMs, workers: s.workers, idleUnloadMs: s.idleUnloadMs, onError: warn });
     stats = new VariantStats(deps.db, { flushMs: s.statsFlushMs, onError: warn });
     const logDir = join(config.dataDir, 'offline');
-    const log = s.predictionLog
-      ? new PredictionLog({ dir: logDir, spillDir: join(config.dataDir, 'serving', 'prediction-log'), engine: deps.offline, flushIntervalMs: s.logFlushMs, maxBufferedRecords: s.logBufferRecords, registry: deps.metrics, onError: warn })
+    // The log's own DuckDB, on one thread: its Parquet writes never take more than one core
+    // from serving, and on two threads DuckDB spends twice the CPU for the same wall time.
+    logEngine = s.predictionLog ? new LazyDuckDbEngine({ threads: 1, memoryLimit: '512MB' }) : undefined;
+    const log = logEngine
+      ? new PredictionLog({ dir: logDir, spillDir: join(config.dataDir, 'serving', 'prediction-log'), engine: logEngine, flushIntervalMs: s.logFlushMs, maxBufferedRecords: s.logBufferRecords, registry: deps.metrics, onError: warn })
       : undefined;
     const predictions = new PredictionService({ live, models, online: deps.online, stats, metrics, log, maxShadowInFlight: s.maxShadowInFlight });
     runtime = { live, models, predictions, stats, log, logDir };
@@ -97,6 +101,7 @@ export function buildServing(config: FalajConfig, deps: ServingDeps): Serving {
         await runtime.live.close();
         await runtime.stats.close();
         await runtime.log?.close();
+        await logEngine?.close();
       }
       await pool?.close();
     },

@@ -27,6 +27,20 @@ export interface TensorSpec {
 }
 
 /** One prediction request as the prediction log keeps it (one Parquet row per instance). */
+/** A typed array of numbers (not 64-bit integers): what a feature matrix holds. */
+export type NumberArray = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
+
+/**
+ * A request's feature matrix as the prediction log keeps it: one typed array, row-major,
+ * `names.length` values a row, instead of one object of 50 fields per row (which costs
+ * more than the model on a busy replica). Row r reads as `{ [names[j]]: data[r * names.length + j] }`,
+ * NaN and ±Infinity as null. Plain data, so it crosses to the log's encoding thread cheaply.
+ */
+export interface FeatureMatrix {
+  readonly names: readonly string[];
+  readonly data: NumberArray;
+}
+
 export interface PredictionRecord {
   predictionId: string;
   project: string;
@@ -47,8 +61,8 @@ export interface PredictionRecord {
   protocol: 'predict' | 'oip';
   /** per instance: the entity keys given (empty for OIP) */
   entities: Record<string, unknown>[];
-  /** per instance: every feature value the model was fed, by name */
-  features: Record<string, unknown>[];
+  /** per instance: every feature value the model was fed, by name (or the same as one matrix) */
+  features: Record<string, unknown>[] | FeatureMatrix;
   /** per instance: every output, by name (a number, or an array for a wider output) */
   outputs: Record<string, unknown>[];
 }

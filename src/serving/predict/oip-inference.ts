@@ -5,7 +5,7 @@ import type { LiveDeployment, LiveDeployments } from '../live/live-deployments.j
 import { decodeBinaryInferRequest, decodeInferRequest, encodeBinaryInferResponse, type InferRequest, needsBinaryResponse, serializeInferResponse } from '../oip/index.js';
 import type { PredictionService } from './prediction.service.js';
 import { outputRows } from './model-feeds.js';
-import { cloneFeeds, tensorRows } from './tensor-rows.js';
+import { cloneFeeds, loggedTensorRows } from './tensor-rows.js';
 
 /** A binary-extension body: the raw bytes and the JSON header's length. */
 export interface BinaryBody {
@@ -41,7 +41,7 @@ export class OipInference {
       const decoded = binary ? decodeBinaryInferRequest(binary.body, binary.headerLength, model.inputs, model.outputs) : decodeInferRequest(body, model.inputs, model.outputs);
       rows = decoded.rows;
       const logged = live.deployment.spec.logPredictions !== false;
-      const features = logged ? tensorRows(decoded.feeds, rows, model.featureNames) : [];
+      const features = logged ? loggedTensorRows(decoded.feeds, rows, model.featureNames) : [];
       if (live.mirrors.length) {
         const copy = cloneFeeds(decoded.feeds);
         this.predictions.runMirrors(live, async (_m, infer) => ({ features, outputs: outputRows(await infer(cloneFeeds(copy)), rows) }), { predictionId, requestedAt, entities: [], rows, protocol: 'oip' });

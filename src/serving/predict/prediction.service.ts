@@ -41,7 +41,7 @@ export interface CallRecord {
   rows: number;
   error: unknown;
   entities: Record<string, unknown>[];
-  features: Record<string, unknown>[];
+  features: PredictionRecord['features'];
   outputs: Record<string, unknown>[];
 }
 
@@ -119,7 +119,7 @@ export class PredictionService {
   }
 
   /** Sends a copy to every mirror, never awaited; skipped (and counted) past the in-flight cap. */
-  runMirrors(live: LiveDeployment, run: (model: ServedModel, infer: InferFn) => Promise<{ features: Record<string, unknown>[]; outputs: Record<string, unknown>[] }>, base: { predictionId: string; requestedAt: number; entities: Record<string, unknown>[]; rows: number; protocol: 'predict' | 'oip' }): void {
+  runMirrors(live: LiveDeployment, run: (model: ServedModel, infer: InferFn) => Promise<{ features: PredictionRecord['features']; outputs: Record<string, unknown>[] }>, base: { predictionId: string; requestedAt: number; entities: Record<string, unknown>[]; rows: number; protocol: 'predict' | 'oip' }): void {
     for (const route of live.mirrors) {
       if (this.shadowInFlight >= this.deps.maxShadowInFlight) {
         this.deps.metrics.shadowSkipped.inc({ deployment: live.deployment.name, variant: route.name });

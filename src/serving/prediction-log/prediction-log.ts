@@ -23,6 +23,11 @@ export interface PredictionLogOptions {
   flushIntervalMs?: number;
   /** write early once this many predictions are buffered (default 5,000; at most `maxBufferedRecords`) */
   flushRecords?: number;
+  /**
+   * encode spill segments on a worker thread (default true, when the build has one): the
+   * JSON of each prediction's features is the log's largest cost, kept off the serving thread
+   */
+  encodeOnWorker?: boolean;
   /** where the log's metrics are registered; none when absent */
   registry?: Registry;
   /** warnings: a flush that failed and will be retried, predictions that had to be dropped */
@@ -82,7 +87,7 @@ export class PredictionLog {
     this.flushRecords = Math.min(positiveInteger('flushRecords', options.flushRecords ?? 5_000), this.maxBuffered);
     this.flushIntervalMs = positiveInteger('flushIntervalMs', options.flushIntervalMs ?? 2_000);
     this.onError = options.onError ?? ((err) => process.emitWarning(err));
-    this.spill = new SpillStore(options.spillDir);
+    this.spill = new SpillStore(options.spillDir, { worker: options.encodeOnWorker ?? true });
     this.metrics = createPredictionLogMetrics(options.registry, () => this.stats());
   }
 
@@ -148,6 +153,12 @@ export class PredictionLog {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.flush();
+    await this.spill.close();
+  }
+
+  /** Where spill segments are encoded now: on a `worker` thread, or `inline` on the serving thread. */
+  get encoding(): 'worker' | 'inline' {
+    return this.spill.encoding;
   }
 
   /** Predictions held in memory and on disk, and what became of the others, since this log was made. */

@@ -1,17 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PredictionRecord } from '../contracts.js';
-import { isPathSafeName, toLogLines, type LogRow } from './log-row.js';
+import { isPathSafeName, type LogRow } from './log-row.js';
+import { writeSegmentFile, type SpillSegment } from './segment-files.js';
+import { SegmentWriter } from './segment-writer.js';
 
-/** One spilled JSON-lines file: rows of one (project, deployment), waiting to become Parquet. */
-export interface SpillSegment {
-  path: string;
-  project: string;
-  deployment: string;
-  /** predictions (not rows) it holds */
-  records: number;
-}
+export type { SpillSegment } from './segment-files.js';
 
 /** What became of records handed to `SpillStore.write`. */
 export interface SpillOutcome {
@@ -40,15 +34,22 @@ const PARTIAL = /^segment-.*\.jsonl\.partial$/;
  * The prediction log's disk buffer: JSON-lines segment files in one folder, one file per
  * (project, deployment) and batch. A segment is written under a `.partial` name and renamed
  * when complete, so a listed segment is never half-written. Writes run one at a time in
- * order; a segment is removed only once its rows are in Parquet. One process per folder.
+ * order, encoded on a worker thread when the build has one (`SegmentWriter`); a segment is
+ * removed only once its rows are in Parquet. One process per folder.
  */
 export class SpillStore {
   private chain: Promise<unknown> = Promise.resolve();
   private readonly segments = new Map<string, SpillSegment>();
   private pending = 0;
-  private sequence = 0;
 
-  constructor(private readonly dir: string) {}
+  private readonly writer: SegmentWriter;
+
+  constructor(
+    private readonly dir: string,
+    options: { worker?: boolean } = {},
+  ) {
+    this.writer = new SegmentWriter(options);
+  }
 
   /** Records waiting on disk or being written there. */
   get records(): number {
@@ -62,6 +63,11 @@ export class SpillStore {
     return this.pending;
   }
 
+  /** Where segments are encoded now: on a `worker` thread, or `inline` on the calling one. */
+  get encoding(): 'worker' | 'inline' {
+    return this.writer.mode;
+  }
+
   /** Complete segments, oldest first. */
   list(): SpillSegment[] {
     return [...this.segments.values()];
@@ -71,22 +77,21 @@ export class SpillStore {
   write(records: readonly PredictionRecord[]): Promise<SpillOutcome> {
     this.pending += records.length;
     return this.serialized(async () => {
-      const outcome: SpillOutcome = { failed: [], unstorable: [] };
       try {
-        for (const [key, group] of await groupLines(records, outcome)) {
-          const [project, deployment] = key.split('/') as [string, string];
-          try {
-            await this.writeSegment(project, deployment, group.lines, group.records.length);
-          } catch (err) {
-            outcome.failed.push(...group.records);
-            outcome.error ??= err instanceof Error ? err : new Error(String(err));
-          }
-        }
+        const written = await this.writer.write(this.dir, records);
+        for (const segment of written.segments) this.segments.set(segment.path, segment);
+        const outcome: SpillOutcome = { failed: written.failed.map((i) => records[i]!), unstorable: written.unstorable };
+        if (written.error !== undefined) outcome.error = new Error(written.error);
+        return outcome;
       } finally {
         this.pending -= records.length;
       }
-      return outcome;
     });
+  }
+
+  /** Stops the encoding thread once every write asked for so far is done. */
+  close(): Promise<void> {
+    return this.serialized(() => this.writer.close());
   }
 
   /** Resolves once every write asked for so far is done. */
@@ -133,17 +138,7 @@ export class SpillStore {
   }
 
   private async writeSegment(project: string, deployment: string, lines: string[], records: number): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    // time first, so that sorting names sorts segments oldest first across restarts
-    const name = `segment-${String(Date.now()).padStart(15, '0')}-${String(this.sequence++).padStart(9, '0')}-${randomUUID()}.jsonl`;
-    const path = join(this.dir, name);
-    try {
-      await writeFile(`${path}.partial`, lines.join('\n') + '\n');
-      await rename(`${path}.partial`, path);
-    } catch (err) {
-      await rm(`${path}.partial`, { force: true }).catch(() => undefined);
-      throw err;
-    }
+    const path = await writeSegmentFile(this.dir, lines);
     this.segments.set(path, { path, project, deployment, records });
   }
 
@@ -152,35 +147,6 @@ export class SpillStore {
     this.chain = run.catch(() => undefined);
     return run;
   }
-}
-
-interface LineGroup {
-  lines: string[];
-  records: PredictionRecord[];
-}
-
-/** Records serialised between two yields to the event loop: a flush never holds up requests for long. */
-const SLICE = 256;
-
-async function groupLines(records: readonly PredictionRecord[], outcome: SpillOutcome): Promise<Map<string, LineGroup>> {
-  const groups = new Map<string, LineGroup>();
-  for (let n = 0; n < records.length; n++) {
-    if (n > 0 && n % SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    const record = records[n]!;
-    let lines: string[];
-    try {
-      lines = toLogLines(record);
-    } catch (err) {
-      outcome.unstorable.push({ predictionId: String(record?.predictionId), reason: err instanceof Error ? err.message : String(err) });
-      continue;
-    }
-    const key = `${record.project}/${record.deployment}`;
-    let group = groups.get(key);
-    if (!group) groups.set(key, (group = { lines: [], records: [] }));
-    for (const line of lines) group.lines.push(line);
-    group.records.push(record);
-  }
-  return groups;
 }
 
 interface ParsedGroup {

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import type { PredictionRecord } from '../../../src/serving/contracts.js';
 import type { PredictionLogEngine } from '../../../src/serving/prediction-log/index.js';
 
@@ -58,4 +59,13 @@ export function failingEngine(message = 'IO Error: No space left on device'): Pr
 export function warnings(): { list: Error[]; onError: (err: Error) => void } {
   const list: Error[] = [];
   return { list, onError: (err) => list.push(err) };
+}
+
+/** Clean-ups run after each test, last registered first; call once at a test file's top level. */
+export function cleanupsAfterEach(): Array<() => Promise<void>> {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    while (cleanups.length > 0) await cleanups.pop()?.();
+  });
+  return cleanups;
 }

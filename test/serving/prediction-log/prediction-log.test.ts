@@ -1,10 +1,11 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PredictionLog, readPredictions, type PredictionLogOptions } from '../../../src/serving/prediction-log/index.js';
+import { loggedTensorRows, tensorRows } from '../../../src/serving/predict/tensor-rows.js';
 import { LazyDuckDbEngine } from '../../../src/storage/offline/index.js';
-import { failingEngine, record, tempDirs, warnings } from './fixtures.js';
+import { cleanupsAfterEach, failingEngine, record, tempDirs, warnings } from './fixtures.js';
 
 let engine: LazyDuckDbEngine;
 beforeAll(() => {
@@ -14,10 +15,7 @@ afterAll(async () => {
   await engine.close();
 });
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
+const cleanups = cleanupsAfterEach();
 
 async function setup(options: Partial<PredictionLogOptions> = {}) {
   const dirs = await tempDirs();
@@ -102,6 +100,17 @@ describe('PredictionLog', () => {
     await next.start();
     await next.flush();
     expect(next.stats().written).toBe(2);
+  });
+
+  it("writes a request's feature matrix (kept as its typed array) the same as rows of objects", async () => {
+    const { log, dir } = await setup();
+    const feeds = { x: { type: 'float32' as const, data: new Float32Array([0.5, 2, NaN, 4]), dims: [2, 2] } };
+    const lazy = record({ protocol: 'oip', entities: [], features: loggedTensorRows(feeds, 2, ['a', 'b']) });
+    log.append(lazy);
+    await log.flush();
+    const rows = await readPredictions(engine, dir, { project: 'shop', deployment: 'churn' });
+    expect(rows.map((r) => r.features)).toEqual(tensorRows(feeds, 2, ['a', 'b']));
+    expect(rows.map((r) => r.features)).toEqual([{ a: 0.5, b: 2 }, { a: null, b: 4 }]);
   });
 
   it('spills a failed flush to disk, and a new log over the same folder writes it after a crash', async () => {
