@@ -13,7 +13,7 @@ import { validateRunEvent } from './validate-run-event.js';
 
 export interface LineageServiceOptions {
   clock?: Clock;
-  /** forward every stored event to an OpenLineage endpoint (Marquez, DataHub, …) */
+  /** forward every stored event to an OpenLineage endpoint (Marquez, DataHub, …), through the outbox */
   forward?: Omit<LineageForwarderOptions, 'onError'> | undefined;
   /** warnings from forwarding: the endpoint failing, events dropped */
   onError?: (err: Error) => void;
@@ -54,7 +54,9 @@ export const MAX_LINEAGE_DEPTH = 50;
  * training sets, training, registration) and from outside tools, stored per project.
  * COMPLETE events add input → output links, so "which sources feed this model" (up) and
  * "which models use this feature view" (down) are cheap walks. With `lineage.url` set,
- * every event is also forwarded to that OpenLineage endpoint in the background.
+ * every event is also forwarded to that OpenLineage endpoint in the background: it enters
+ * the outbox (`lineage_outbox`) in the transaction that stores it, so a crash or a restart
+ * never loses it (see {@link LineageForwarder}).
  */
 export class LineageService {
   private readonly clock: Clock;
@@ -67,7 +69,7 @@ export class LineageService {
     private readonly options: LineageServiceOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
-    this.forwarder = options.forward ? new LineageForwarder({ ...options.forward, ...(options.onError ? { onError: options.onError } : {}) }) : undefined;
+    this.forwarder = options.forward ? new LineageForwarder(db, { ...options.forward, ...(options.onError ? { onError: options.onError } : {}) }) : undefined;
   }
 
   /**
@@ -137,17 +139,17 @@ export class LineageService {
     return walkLineage(this.db, project, start, { direction: options.direction ?? 'both', depth, maxNodes: this.options.maxNodes ?? 2000 });
   }
 
-  /** Forwarding counts, or null when no endpoint is configured. */
-  forwarding(): ForwarderStats | null {
-    return this.forwarder?.stats() ?? null;
+  /** Forwarding counts (`queued`: events in the outbox), or null when no endpoint is configured. */
+  async forwarding(): Promise<ForwarderStats | null> {
+    return this.forwarder ? this.forwarder.stats() : null;
   }
 
-  /** Waits until every queued event was sent or dropped (tests, shutdown); false on timeout. */
+  /** Waits until the outbox is empty: every event sent or dropped (tests); false on timeout. */
   async flush(timeoutMs?: number): Promise<boolean> {
     return this.forwarder ? this.forwarder.flush(timeoutMs) : true;
   }
 
-  /** Stops forwarding; events not sent yet stay only in the database. */
+  /** Stops forwarding (after a send in flight); events not sent yet stay in the outbox, for the next process or another replica. */
   async close(): Promise<void> {
     await this.forwarder?.close();
   }
@@ -173,8 +175,10 @@ export class LineageService {
       });
       await repo.upsertEdges(tx, edges.map((e) => ({ project, from_node: e.from, to_node: e.to, job_name: e.job, run_id: event.run.runId, created_at: now })));
       await inTransaction?.(tx, result);
+      // in the same transaction: an event stored is an event that will be forwarded
+      await this.forwarder?.enqueue(tx, id);
     });
-    this.forwarder?.enqueue(event);
+    this.forwarder?.poke();
     return result;
   }
 }

@@ -2,6 +2,7 @@ declare module '../../storage/metadata/db.js' {
   interface Db {
     lineage_events: LineageEventTable;
     lineage_edges: LineageEdgeTable;
+    lineage_outbox: LineageOutboxTable;
   }
 }
 
@@ -35,4 +36,24 @@ export interface LineageEdgeTable {
   /** the latest COMPLETE run that made this link */
   run_id: string;
   created_at: string;
+}
+
+/**
+ * One stored event still to be forwarded to `lineage.url`. Sent oldest `seq` first; the
+ * row is deleted once the endpoint took the event, refused it, or it ran out of tries.
+ */
+export interface LineageOutboxTable {
+  /** the `lineage_events` row whose `event` is the body sent */
+  event_id: string;
+  /** sending order (ties, from replicas storing at once, go by `event_id`) */
+  seq: number;
+  created_at: string;
+  /** failed sends so far, an outage's included (they set the backoff) */
+  attempts: number;
+  /** failed answers while the endpoint was up (HTTP 500 and the like): past maxAttempts the event is dropped */
+  refusals: number;
+  /** not sent before this (ISO-8601 UTC): now when stored, then the retry backoff */
+  next_attempt_at: string;
+  /** why the last send failed (`HTTP 503`, `no answer in 5000 ms`, …); never the api key */
+  last_error: string | null;
 }

@@ -9,6 +9,7 @@ import * as m0007 from './0007-serving.js';
 import * as m0008 from './0008-lineage.js';
 import * as m0009 from './0009-ingestion.js';
 import * as m0010 from './0010-stream-tiles.js';
+import * as m0011 from './0011-lineage-outbox.js';
 
 /**
  * Every migration, in order. Each later domain appends its own file here; names never
@@ -25,4 +26,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0008-lineage': m0008,
   '0009-ingestion': m0009,
   '0010-stream-tiles': m0010,
+  '0011-lineage-outbox': m0011,
 };
