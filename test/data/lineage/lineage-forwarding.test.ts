@@ -102,7 +102,7 @@ describe.each(ENGINES)('forwarding to an OpenLineage endpoint, metadata on $name
     const result = await lineage.emit(event(jobName.materialize('v'), project));
     expect(result.edges).toBe(1);
     expect(await lineage.listEvents(project)).toHaveLength(1);
-    await until(async () => (await lineage.forwarding()).failedAttempts >= 4);
+    await until(async () => ((await lineage.forwarding())?.failedAttempts ?? 0) >= 4);
     expect(await lineage.forwarding()).toMatchObject({ queued: 1, sent: 0, dropped: 0 });
     const [row] = await outbox();
     expect(row).toMatchObject({ refusals: 0, last_error: expect.any(String) });
@@ -160,7 +160,7 @@ describe.each(ENGINES)('forwarding to an OpenLineage endpoint, metadata on $name
     const warnings: Error[] = [];
     const lineage = service({ url: e.url, timeoutMs: 200, maxAttempts: 1, retryDelayMs: 5 }, warnings);
     for (const name of ['a', 'b', 'c']) await lineage.emit(event(name));
-    await until(async () => (await lineage.forwarding()).failedAttempts >= 2);
+    await until(async () => ((await lineage.forwarding())?.failedAttempts ?? 0) >= 2);
     expect(await lineage.forwarding()).toMatchObject({ queued: 3, sent: 0, dropped: 0 });
     expect(new Set(names(e))).toEqual(new Set(['a']));
     e.answer = (_n, res) => res.writeHead(201).end();
