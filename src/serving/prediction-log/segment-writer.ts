@@ -9,6 +9,8 @@ import { writeSegments, type SegmentsWritten } from './segment-files.js';
 const WORKER_FILE = fileURLToPath(new URL('./segment-worker.js', import.meta.url));
 // Records encoded between two yields to the event loop when encoding on the calling thread.
 const SLICE = 64;
+// Records cloned to the worker in one message (about a millisecond of this thread's time).
+const CHUNK = 256;
 // A worker that died this often is not started again: the calling thread encodes instead.
 const MAX_WORKER_FAILURES = 3;
 
@@ -66,20 +68,29 @@ export class SegmentWriter {
     return this.options.worker !== false && !this.closed && this.failures < MAX_WORKER_FAILURES && existsSync(WORKER_FILE);
   }
 
-  private viaWorker(dir: string, records: readonly PredictionRecord[]): Promise<SegmentsWritten> {
+  private async viaWorker(dir: string, records: readonly PredictionRecord[]): Promise<SegmentsWritten> {
     const worker = this.startWorker();
     const id = this.nextId++;
-    return new Promise<SegmentsWritten>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      try {
-        worker.postMessage({ id, dir, records });
-        // held open while it has work, so a last flush at shutdown is not cut short
-        worker.ref();
-      } catch (err) {
-        this.waiting.delete(id);
-        reject(err instanceof Error ? err : new Error(String(err)));
+    const answer = new Promise<SegmentsWritten>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    answer.catch(() => undefined); // handled by the caller's await; a rejection between chunks is not "unhandled"
+    // held open while it has work, so a last flush at shutdown is not cut short
+    worker.ref();
+    try {
+      // Cloning is done on this thread: in chunks, with a turn of the event loop between
+      // them, so that handing over 5,000 predictions never holds requests up for long.
+      for (let at = 0; ; at += CHUNK) {
+        const last = at + CHUNK >= records.length;
+        worker.postMessage({ id, dir, records: records.slice(at, at + CHUNK), last });
+        if (last) break;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (!this.waiting.has(id)) break; // the worker died meanwhile: `answer` has rejected
       }
-    });
+    } catch (err) {
+      this.waiting.delete(id);
+      this.worker?.postMessage({ id, abort: true });
+      throw err;
+    }
+    return answer;
   }
 
   private startWorker(): Worker {

@@ -64,6 +64,22 @@ describe('the prediction log encoding on a worker thread (built code)', () => {
     expect(onWorker.warned.list).toEqual([]);
   });
 
+  it('hands a large batch over in chunks and writes it as one segment per deployment', async () => {
+    const { log, dir } = await setup({ maxBufferedRecords: 2_000, flushRecords: 2_000 });
+    const appended = Array.from({ length: 600 }, (_, i) => record({ deployment: i % 3 === 0 ? 'upsell' : 'churn', entities: [{ i }], features: { names: ['x'], data: new Float64Array([i]) }, outputs: [{ p: i / 600 }] }));
+    for (const r of appended) log.append(r);
+    expect(await log.flush()).toEqual({ written: 600 });
+    const churn = await built.readPredictions(engine, dir, { project: 'shop', deployment: 'churn', limit: 1_000 });
+    const upsell = await built.readPredictions(engine, dir, { project: 'shop', deployment: 'upsell', limit: 1_000 });
+    expect(churn).toHaveLength(400);
+    expect(upsell).toHaveLength(200);
+    expect(new Set([...churn, ...upsell].map((r) => (r.entities as { i: number }).i))).toEqual(new Set(appended.map((_, i) => i)));
+    expect(churn.every((r) => (r.features as { x: number }).x === (r.entities as { i: number }).i)).toBe(true);
+    const files = async (deployment: string) => (await readdir(join(dir, 'shop', 'predictions', deployment), { recursive: true })).filter((f) => String(f).endsWith('.parquet'));
+    expect(await files('churn')).toHaveLength(1);
+    expect(await files('upsell')).toHaveLength(1);
+  });
+
   it('reports records it can never store, and writes the rest', async () => {
     const { log, warned } = await setup();
     log.append(record({ deployment: '../escape' }));
@@ -74,10 +90,11 @@ describe('the prediction log encoding on a worker thread (built code)', () => {
   });
 
   it('encodes on the serving thread what cannot cross to the worker, and after close', async () => {
-    const { log, spillDir } = await setup();
-    // a function cannot be cloned to another thread; JSON leaves it out
-    log.append(record({ features: [{ age: 31, f: (() => 1) as unknown as number }, { age: 45 }] }));
-    expect(await log.flush()).toEqual({ written: 1 });
+    const { log, spillDir, dir } = await setup();
+    // a function cannot be cloned to another thread (here in the batch's second chunk); JSON leaves it out
+    for (let i = 0; i < 300; i++) log.append(record(i === 280 ? { features: [{ age: 31, f: (() => 1) as unknown as number }, { age: 45 }] } : {}));
+    expect(await log.flush()).toEqual({ written: 300 });
+    expect(await built.readPredictions(engine, dir, { project: 'shop', deployment: 'churn', limit: 1_000, deduplicate: false })).toHaveLength(600);
     await log.close();
     expect(log.encoding).toBe('inline');
     log.append(record()); // after close: straight to a spill segment for the next start
