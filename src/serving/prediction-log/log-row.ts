@@ -67,7 +67,7 @@ export function toLogLines(record: PredictionRecord): string[] {
     throw new Error(`project ${JSON.stringify(record.project)} or deployment ${JSON.stringify(record.deployment)} is not a valid name`);
   }
   const entities = arrayOf(record.entities);
-  const features = isFeatureMatrix(record.features) ? matrixRows(record.features) : arrayOf(record.features);
+  const features = isFeatureMatrix(record.features) ? matrixRows(record.features) : arrayOf(record.features).map(jsonText);
   const outputs = arrayOf(record.outputs);
   const count = Math.max(1, entities.length, features.length, outputs.length);
   const lines: string[] = [];
@@ -87,7 +87,7 @@ export function toLogLines(record: PredictionRecord): string[] {
       shadow: record.shadow === true,
       protocol: String(record.protocol),
       entities: jsonText(entities[i]),
-      features: jsonText(features[i]),
+      features: features[i] ?? null,
       outputs: jsonText(outputs[i]),
     };
     lines.push(JSON.stringify(row));
@@ -99,17 +99,20 @@ function isFeatureMatrix(value: unknown): value is FeatureMatrix {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && Array.isArray((value as FeatureMatrix).names) && ArrayBuffer.isView((value as FeatureMatrix).data);
 }
 
-/** A matrix's rows as objects: handed to JSON.stringify, which writes numbers faster than any concatenation. */
-function matrixRows({ names, data }: FeatureMatrix): Array<Record<string, number | null>> {
+/**
+ * A matrix's rows as JSON text, through objects handed straight to JSON.stringify (which
+ * writes numbers faster than any concatenation; they are plain numbers, no replacer needed).
+ */
+function matrixRows({ names, data }: FeatureMatrix): string[] {
   const width = names.length;
-  const rows: Array<Record<string, number | null>> = [];
+  const rows: string[] = [];
   for (let at = 0; width > 0 && at + width <= data.length; at += width) {
     const row: Record<string, number | null> = {};
     for (let j = 0; j < width; j++) {
       const v = data[at + j]!;
       row[names[j]!] = Number.isFinite(v) ? v : null;
     }
-    rows.push(row);
+    rows.push(JSON.stringify(row));
   }
   return rows;
 }

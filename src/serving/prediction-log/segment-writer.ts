@@ -7,6 +7,7 @@ import { writeSegments, type SegmentsWritten } from './segment-files.js';
 // Beside this file once built; absent when the sources run as TypeScript (tests), where
 // the writer encodes on the calling thread.
 const WORKER_FILE = fileURLToPath(new URL('./segment-worker.js', import.meta.url));
+const WORKER_BUILT = existsSync(WORKER_FILE);
 // Records encoded between two yields to the event loop when encoding on the calling thread.
 const SLICE = 64;
 // Records cloned to the worker in one message (about a millisecond of this thread's time).
@@ -65,7 +66,7 @@ export class SegmentWriter {
   }
 
   private canUseWorker(): boolean {
-    return this.options.worker !== false && !this.closed && this.failures < MAX_WORKER_FAILURES && existsSync(WORKER_FILE);
+    return this.options.worker !== false && !this.closed && this.failures < MAX_WORKER_FAILURES && WORKER_BUILT;
   }
 
   private async viaWorker(dir: string, records: readonly PredictionRecord[]): Promise<SegmentsWritten> {

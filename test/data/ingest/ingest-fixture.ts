@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IngestionOutcome, SourceContract } from '../../../src/data/contracts.js';
+import type { ExpectationResult, IngestionOutcome, SourceContract } from '../../../src/data/contracts.js';
 import { ingestBatch, ingestRelation, type IngestPlan } from '../../../src/data/ingest/index.js';
 import { DuckDbEngine, quoteLiteral, type Row } from '../../../src/storage/offline/index.js';
 
@@ -106,4 +106,11 @@ export async function filesUnder(dir: string): Promise<string[]> {
   } catch {
     return [];
   }
+}
+
+/** The outcome's result for `rule` (e.g. `max_null_fraction(city)`), or a failure naming the rules it has. */
+export function resultOf(outcome: IngestionOutcome, rule: string): ExpectationResult {
+  const found = outcome.results.find((r) => r.rule === rule);
+  if (!found) throw new Error(`no result for ${rule}: ${outcome.results.map((r) => r.rule).join(', ')}`);
+  return found;
 }

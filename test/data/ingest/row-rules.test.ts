@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExpectationResult, IngestionOutcome } from '../../../src/data/contracts.js';
-import { filesUnder, goodRides, ingestFixture, ridesContract, type IngestFixture } from './ingest-fixture.js';
+import { filesUnder, goodRides, ingestFixture, resultOf, ridesContract, type IngestFixture } from './ingest-fixture.js';
 
 let fx: IngestFixture;
 beforeAll(async () => {
@@ -9,12 +8,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fx.close();
 });
-
-function result(outcome: IngestionOutcome, rule: string): ExpectationResult {
-  const found = outcome.results.find((r) => r.rule === rule);
-  if (!found) throw new Error(`no result for ${rule}: ${outcome.results.map((r) => r.rule).join(', ')}`);
-  return found;
-}
 
 describe('schema rules', () => {
   it('passes rows that meet the contract and reports every schema rule as passed', async () => {
@@ -33,8 +26,8 @@ describe('schema rules', () => {
     rows[3]!.at = 'yesterday';
     const { outcome } = await fx.ingestCsv(rows, ridesContract());
     expect(outcome).toMatchObject({ received: 4, accepted: 1, quarantined: 3 });
-    expect(result(outcome, 'type(fare)')).toMatchObject({ passed: false, failedRows: 1, action: 'quarantine' });
-    expect(result(outcome, 'type(fare)').message).toBe("1 of 4 rows failed; first, row 2: 'twelve' is not of type float64");
+    expect(resultOf(outcome, 'type(fare)')).toMatchObject({ passed: false, failedRows: 1, action: 'quarantine' });
+    expect(resultOf(outcome, 'type(fare)').message).toBe("1 of 4 rows failed; first, row 2: 'twelve' is not of type float64");
     const q = await fx.quarantine(outcome);
     expect(q.map((r) => [r.__row, r.__rules, r.__reason, r.__value])).toEqual([
       [2, ['type(fare)'], "type(fare): 'twelve' is not of type float64", 'twelve'],
@@ -61,7 +54,7 @@ describe('schema rules', () => {
     const rows = goodRides(3).map(({ id: _id, ...rest }) => rest);
     const { outcome, plan } = await fx.ingestCsv(rows, ridesContract());
     expect(outcome).toMatchObject({ received: 3, accepted: 0, quarantined: 3, rejected: null, files: [], sha256: null });
-    expect(result(outcome, 'required(id)')).toMatchObject({ passed: false, failedRows: 3 });
+    expect(resultOf(outcome, 'required(id)')).toMatchObject({ passed: false, failedRows: 3 });
     expect((await fx.quarantine(outcome))[0]).toMatchObject({ __reason: 'required(id): the column is missing from the input', fare: '10' });
     expect(await filesUnder(plan.outDir)).toEqual([]);
   });
@@ -77,7 +70,7 @@ describe('schema rules', () => {
     const rows = goodRides(3);
     rows[2]!.city = 'paris';
     const { outcome } = await fx.ingestCsv(rows, ridesContract({ allowedValues: { city: ['doha', 'dubai'] } }));
-    expect(result(outcome, 'allowed(city)')).toMatchObject({ passed: false, failedRows: 1 });
+    expect(resultOf(outcome, 'allowed(city)')).toMatchObject({ passed: false, failedRows: 1 });
     expect((await fx.quarantine(outcome))[0]).toMatchObject({ __row: 3, __reason: "allowed(city): 'paris' is not an allowed value (doha, dubai)", __value: 'paris' });
   });
 });
@@ -97,11 +90,11 @@ describe('row-level expectations', () => {
       const rows = goodRides(5);
       c.bad(rows[3]!);
       const { outcome } = await fx.ingestCsv(rows, ridesContract(c.expectation));
-      expect(result(outcome, c.rule)).toMatchObject({ scope: 'row', action: 'quarantine', passed: false, failedRows: 1 });
+      expect(resultOf(outcome, c.rule)).toMatchObject({ scope: 'row', action: 'quarantine', passed: false, failedRows: 1 });
       expect(outcome).toMatchObject({ received: 5, accepted: 4, quarantined: 1 });
       expect((await fx.quarantine(outcome)).map((r) => [r.__row, r.__rules, r.__reason])).toEqual([[4, [c.rule], c.reason]]);
       const clean = await fx.ingestCsv(goodRides(5), ridesContract(c.expectation));
-      expect(result(clean.outcome, c.rule)).toMatchObject({ passed: true, failedRows: 0, message: 'all 5 rows passed' });
+      expect(resultOf(clean.outcome, c.rule)).toMatchObject({ passed: true, failedRows: 0, message: 'all 5 rows passed' });
     });
   }
 
@@ -112,8 +105,8 @@ describe('row-level expectations', () => {
     rows[3]!.city = null;
     rows[6]!.city = null; // null keys are not duplicates of one another
     const { outcome } = await fx.ingestCsv(rows, ridesContract({ expectations: [{ expect: 'unique', columns: ['id'] }, { expect: 'unique', columns: ['city'] }] }));
-    expect(result(outcome, 'unique(id)')).toMatchObject({ failedRows: 2 });
-    expect(result(outcome, 'unique(city)')).toMatchObject({ failedRows: 3 });
+    expect(resultOf(outcome, 'unique(id)')).toMatchObject({ failedRows: 2 });
+    expect(resultOf(outcome, 'unique(city)')).toMatchObject({ failedRows: 3 });
     const q = await fx.quarantine(outcome);
     expect(q.map((r) => [r.__row, r.__rules, r.__reason])).toEqual([
       [3, ['unique(id)', 'unique(city)'], 'unique(id): duplicate of row 1'],
@@ -143,7 +136,7 @@ describe('actions', () => {
   it('warn counts the failure but keeps the row', async () => {
     const { outcome } = await fx.ingestCsv(withNegative(), between('warn'));
     expect(outcome).toMatchObject({ accepted: 4, quarantined: 0, rejected: null });
-    expect(result(outcome, 'between(fare)')).toMatchObject({ action: 'warn', passed: false, failedRows: 1 });
+    expect(resultOf(outcome, 'between(fare)')).toMatchObject({ action: 'warn', passed: false, failedRows: 1 });
   });
 
   it('a warning is listed beside the rule that quarantined the row', async () => {
